@@ -1,0 +1,1 @@
+"""Who answers: router, Q&A, ticket workflow and CMDB agents, and OpsBot."""

@@ -1,0 +1,1 @@
+"""CLI sub-apps, one module each; only cli.py imports them."""

@@ -1,0 +1,1 @@
+"""What is known: encoder, attention math, K/V store and index, ingestion, CMDB."""

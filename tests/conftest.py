@@ -1,0 +1,61 @@
+"""Shared fixtures: the real model once per session, a real Redis under a private prefix, a temp home."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from knowledge.encoder import Encoder
+from settings import Settings
+
+TEST_REDIS_URL = os.environ.get("OPSQKV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+REPO = Path(__file__).resolve().parent.parent
+EVAL_DIR = REPO.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The shipped all-MiniLM-L6-v2, loaded once for the whole run."""
+    return Encoder()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix no other test (or other user of this Redis) writes under."""
+    return f"opsqkv-test:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+def redis_client(redis_prefix: str) -> Iterator[redis.Redis]:
+    """A client of the real test Redis; deletes only the keys written under this test's prefix."""
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        pytest.fail(f"the test Redis at {TEST_REDIS_URL} does not answer ({e}); run ./go test")
+    yield client
+    keys = list(client.scan_iter(match=f"{redis_prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh OPSQKV_HOME, so nothing a test writes lands in the user's data dir."""
+    path = tmp_path / "home"
+    path.mkdir()
+    monkeypatch.setenv("OPSQKV_HOME", str(path))
+    monkeypatch.delenv("OPSQKV_REDIS_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def settings(home: Path, redis_prefix: str) -> Settings:
+    """Settings on the temp home and the test Redis."""
+    return Settings(home=home, redis_url=TEST_REDIS_URL, redis_prefix=redis_prefix)
