@@ -23,14 +23,16 @@ class Settings(BaseModel):
     history_limit: int = 50
     model_path: Path | None = Field(default=None, description="None: the shipped MiniLM")
     templates_dir: Path | None = Field(default=None, description="extra ticket templates")
+    kb_path: Path | None = Field(default=None, description="None: <home>/kb")
+    cmdb_file: Path | None = Field(default=None, description="None: <home>/cmdb.sqlite")
 
     @property
     def kb_dir(self) -> Path:
-        return self.home / "kb"
+        return self.kb_path or self.home / "kb"
 
     @property
     def cmdb_path(self) -> Path:
-        return self.home / "cmdb.sqlite"
+        return self.cmdb_file or self.home / "cmdb.sqlite"
 
     @property
     def cache_dir(self) -> Path:

@@ -1,13 +1,136 @@
-"""CLI: placeholder, filled in by its issue."""
+"""CLI: `opsqkv chat` (the interactive terminal chat) and `opsqkv say` (one turn, for scripts)."""
 
 from __future__ import annotations
 
+import json
+import secrets
+import sys
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="(not built yet)")
+from agents import OpsBot
+from commands.common import console, encoder_for, err_console, settings_of
+from commands.render import render_reply
+from errors import InputError
+from settings import Settings
+
+app = typer.Typer(no_args_is_help=True)
+QUIT = {"/quit", "/exit", "/q"}
+LAST_SESSION_FILE = "last_chat_session"
+
+
+def open_bot(settings: Settings) -> OpsBot:
+    """The bot on these settings, with a spinner naming each start-up step."""
+    encoder = encoder_for(settings)
+    with err_console.status("starting opsqkv…") as status:
+        return OpsBot.open(
+            settings=settings,
+            encoder=encoder,
+            progress=lambda step: status.update(f"{step}…"),
+        )
+
+
+def chat(
+    ctx: typer.Context,
+    session: Annotated[
+        str | None, typer.Option("--session", "-s", help="Session id to resume or start.")
+    ] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start a new session.")] = False,
+    explain: Annotated[bool, typer.Option(help="Show the router's scores for each reply.")] = False,
+) -> None:
+    """Chat with the ops bot in the terminal (history is kept; Ctrl-D or /quit leaves)."""
+    settings = settings_of(ctx)
+    session_id = _pick_session(settings, session, new)
+    bot = open_bot(settings)
+    _remember_session(settings, session_id)
+    stored = bot.session(session_id)
+    console.print(
+        f"[bold]opsqkv[/] · session [cyan]{session_id}[/] · /help for commands, /quit to leave"
+    )
+    if stored is not None and stored.history:
+        console.print(f"[dim]resuming: the last turns of {session_id}[/]")
+        for turn in stored.history[-6:]:
+            who = "you" if turn.role == "user" else f"bot ({turn.agent or '-'})"
+            console.print(f"[dim]{who}: {turn.text.splitlines()[0][:120]}[/]")
+    read = _line_reader(settings)
+    while True:
+        try:
+            text = read()
+        except (EOFError, KeyboardInterrupt):
+            break
+        text = text.strip()
+        if not text:
+            continue
+        if text.lower() in QUIT:
+            break
+        try:
+            reply = bot.handle(session_id, text)
+        except InputError as e:
+            err_console.print(f"[bold red]error:[/] {e}")
+            continue
+        render_reply(console, bot, reply, explain=explain)
+    console.print(f"Bye. Session kept: resume with [bold]opsqkv chat --session {session_id}[/]")
+
+
+def say(
+    ctx: typer.Context,
+    session: Annotated[str, typer.Argument(help="Session id (created if new).")],
+    text: Annotated[str, typer.Argument(help="What the user says.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
+    explain: Annotated[bool, typer.Option(help="Show the router's scores.")] = False,
+) -> None:
+    """Send one message to a session and print the reply (for scripts)."""
+    settings = settings_of(ctx)
+    bot = open_bot(settings)
+    reply = bot.handle(session, text)
+    if as_json:
+        payload: dict[str, Any] = reply.model_dump(mode="json")
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    render_reply(console, bot, reply, explain=explain)
+
+
+def _pick_session(settings: Settings, session: str | None, new: bool) -> str:
+    if session and new:
+        raise InputError("use either --session ID or --new, not both")
+    if session:
+        return session
+    last = settings.home / LAST_SESSION_FILE
+    if not new and last.is_file():
+        previous = last.read_text(encoding="utf-8").strip()
+        if previous:
+            return previous
+    return f"chat-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _remember_session(settings: Settings, session_id: str) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / LAST_SESSION_FILE).write_text(session_id, encoding="utf-8")
+
+
+def _line_reader(settings: Settings) -> Callable[[], str]:
+    """prompt_toolkit with history and line editing on a terminal; plain lines otherwise."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return lambda: _plain_input()
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history = Path(settings.home) / "chat_history"
+    history.parent.mkdir(parents=True, exist_ok=True)
+    prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
+    return lambda: prompt.prompt("you › ")
+
+
+def _plain_input() -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
+
 
 # Commands that `cli.py` registers on the root app rather than under this sub-app.
-top_level_commands: list[Callable[..., Any]] = []
+top_level_commands: list[Callable[..., Any]] = [chat, say]

@@ -1,0 +1,282 @@
+"""One turn, inside the session lock: who answers, and what the session remembers of it.
+
+An open ticket keeps the floor; a clear question mid-ticket (a how-to or a CMDB lookup)
+is answered by its agent and the pending slot is asked again, no filled slot lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import torch
+
+from agents.cmdb import CMDBAgent
+from agents.context_link import ContextLinker
+from agents.dialogue_cues import is_affirmation
+from agents.help import help_text, small_talk
+from agents.qa import QAAgent
+from agents.reply import Reply
+from agents.router import Route
+from agents.ticket_desk import apply_ticket_turn
+from agents.ticket_view import missing
+from agents.workflow import TicketAgent
+from state.models import Session, SlotBelief, TicketState, Turn
+from state.store import SessionWrites
+from state.tickets import TicketSink
+
+_QUESTION = re.compile(
+    r"^(how|what|which|why|where|who|can|could|should|is|are|do|does|show|list|count|find)\b",
+    re.IGNORECASE,
+)
+OFFER_TEMPLATE, OFFER_SLOT = "incident", "symptom"
+HELP_FLOOR = 0.5
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """The agents and sinks a turn may use."""
+
+    qa: QAAgent
+    cmdb: CMDBAgent
+    tickets: TicketAgent
+    sink: TicketSink
+    linker: ContextLinker
+    history_limit: int
+
+
+def run_turn(
+    ctx: TurnContext,
+    session: Session,
+    writes: SessionWrites,
+    text: str,
+    command: Route | None,
+    query: torch.Tensor | None,
+    scores: dict[str, float],
+    at: datetime,
+) -> Reply:
+    """Answer `text` for `session` (loaded and locked by the caller) and record the turn."""
+    if command is not None:
+        return _command(ctx, session, writes, text, command, at)
+    session.notes["last_route"] = {k: round(v, 4) for k, v in scores.items()}
+    offer = session.notes.pop("offer", None)
+    if session.ticket is None and isinstance(offer, dict) and is_affirmation(text):
+        return _open_offered(ctx, session, writes, str(offer.get("symptom", "")), text, at)
+    if session.ticket is not None:
+        aside = _digression(text, scores, session.ticket.template)
+        if aside is None:
+            return _ticket(ctx, session, writes, text, at, scores)
+        reply = _answer(ctx, session, aside, text, query, scores, at, offer_ticket=False)
+        reply.text = f"{reply.text}\n\n{_back_to_ticket(ctx, session.ticket)}"
+        reply.digression, reply.ticket = True, session.ticket
+        session.history[-1].text = reply.text
+        return reply
+    best = max(scores, key=lambda a: scores[a])
+    if best == "help" and scores[best] < HELP_FLOOR and len(text.split()) > 3:
+        best = "qa"  # not clearly small talk: let the Q&A agent answer or say it does not know
+    if best.startswith("ticket:"):
+        return _ticket(ctx, session, writes, text, at, scores, template=best.split(":", 1)[1])
+    return _answer(ctx, session, best, text, query, scores, at)
+
+
+def _answer(
+    ctx: TurnContext,
+    session: Session,
+    agent: str,
+    text: str,
+    query: torch.Tensor | None,
+    scores: dict[str, float],
+    at: datetime,
+    *,
+    offer_ticket: bool = True,
+) -> Reply:
+    """A Q&A, CMDB or help answer; each of Q&A and CMDB falls back on the other."""
+    if agent == "cmdb":
+        reply = _cmdb(ctx, session, text, scores)
+        if reply.data is None or reply.data.get("understood"):
+            return _remember(ctx, session, text, reply, at)
+        fallback = _qa(ctx, session, text, query, scores, offer_ticket=False)
+        return _remember(ctx, session, text, fallback if fallback.citations else reply, at)
+    if agent == "qa":
+        reply = _qa(ctx, session, text, query, scores, offer_ticket=False)
+        if not reply.citations:
+            other = _cmdb(ctx, session, text, scores)
+            if other.data is not None and other.data.get("understood"):
+                return _remember(ctx, session, text, other, at)
+            if offer_ticket:
+                _offer_incident(ctx, session, reply, text)
+        return _remember(ctx, session, text, reply, at)
+    reply = Reply(
+        session_id=session.id,
+        text=small_talk(text, ctx.tickets.templates.values()),
+        agent="help",
+        route=scores,
+    )
+    return _remember(ctx, session, text, reply, at)
+
+
+def _qa(
+    ctx: TurnContext,
+    session: Session,
+    text: str,
+    query: torch.Tensor | None,
+    scores: dict[str, float],
+    *,
+    offer_ticket: bool,
+) -> Reply:
+    link = ctx.linker.link(text)
+    if link is None:
+        answer = ctx.qa.answer(text, query)
+        body = answer.text
+    else:  # ask about the item the message means, not the words it used
+        answer = ctx.qa.answer(link.question(text))
+        body = f"{link.sentence()}\n\n{answer.text}"
+    reply = Reply(
+        session_id=session.id,
+        text=body,
+        agent="qa",
+        citations=list(answer.citations),
+        route=scores,
+        data={"known": answer.known, "confidence": answer.confidence},
+    )
+    if not answer.known and offer_ticket:
+        _offer_incident(ctx, session, reply, text)
+    return reply
+
+
+def _offer_incident(ctx: TurnContext, session: Session, reply: Reply, text: str) -> None:
+    """The Q&A agent did not know: offer an incident whose symptom is the question."""
+    if OFFER_TEMPLATE in ctx.tickets.templates:
+        session.notes["offer"] = {"template": OFFER_TEMPLATE, "symptom": text}
+        reply.text += "\n\nShall I open an incident with this as the symptom? (yes / no)"
+
+
+def _cmdb(ctx: TurnContext, session: Session, text: str, scores: dict[str, float]) -> Reply:
+    answer = ctx.cmdb.answer(text)
+    data = answer.model_dump(mode="json", exclude={"text", "question"})
+    return Reply(session_id=session.id, text=answer.text, agent="cmdb", data=data, route=scores)
+
+
+def _ticket(
+    ctx: TurnContext,
+    session: Session,
+    writes: SessionWrites,
+    text: str,
+    at: datetime,
+    scores: dict[str, float],
+    *,
+    template: str | None = None,
+) -> Reply:
+    """A ticket turn through exactly the code the scripted flows use."""
+    turn = apply_ticket_turn(
+        session,
+        writes,
+        ctx.tickets,
+        ctx.sink,
+        text,
+        now=at,
+        history_limit=ctx.history_limit,
+        template=template,
+    )
+    body = turn.text
+    if template is not None and turn.state is not None:
+        link = ctx.linker.link(text)
+        if link is not None:
+            body = f"{link.sentence()}\n\n{body}"
+            session.history[-1].text = body
+    return Reply(
+        session_id=session.id,
+        text=body,
+        agent="ticket",
+        ticket=turn.submitted or turn.state,
+        route=scores,
+    )
+
+
+def _open_offered(
+    ctx: TurnContext, session: Session, writes: SessionWrites, symptom: str, text: str, at: datetime
+) -> Reply:
+    """The user accepted the Q&A agent's offer: an incident with the symptom already filled."""
+    belief = SlotBelief(value=symptom, confidence=1.0, turn=0, span=symptom)
+    session.ticket = TicketState(template=OFFER_TEMPLATE, slots={OFFER_SLOT: belief})
+    return _ticket(ctx, session, writes, symptom, at, {}, template=OFFER_TEMPLATE)
+
+
+def _command(
+    ctx: TurnContext,
+    session: Session,
+    writes: SessionWrites,
+    text: str,
+    command: Route,
+    at: datetime,
+) -> Reply:
+    name, arg = command.command, command.argument
+    if name == "/ticket":
+        if arg.split(" ", 1)[0] not in ctx.tickets.templates:
+            known = ", ".join(sorted(ctx.tickets.templates))
+            body = f"Which ticket? Use /ticket <template> with one of: {known}."
+            return _remember(ctx, session, text, _say(session, body, "control"), at)
+        template, _, rest = arg.partition(" ")
+        session.ticket = TicketState(template=template)
+        return _ticket(ctx, session, writes, rest or template, at, {}, template=template)
+    if name == "/cancel":
+        if session.ticket is None:
+            return _remember(ctx, session, text, _say(session, "No ticket is open.", "control"), at)
+        return _ticket(ctx, session, writes, "cancel", at, {})
+    if name == "/reset":
+        session.ticket, session.notes = None, {}
+        body = "Reset: no ticket is open now (the history is kept)."
+        return _remember(ctx, session, text, _say(session, body, "control"), at)
+    if name in ("/kb", "/cmdb") and not arg:
+        body = f"Usage: {name} <question>"
+        return _remember(ctx, session, text, _say(session, body, "control"), at)
+    if name == "/kb":
+        return _remember(
+            ctx, session, text, _qa(ctx, session, arg, None, {}, offer_ticket=True), at
+        )
+    if name == "/cmdb":
+        return _remember(ctx, session, text, _cmdb(ctx, session, arg, {}), at)
+    if name == "/explain":
+        route = session.notes.get("last_route")
+        shares = {str(k): float(v) for k, v in route.items()} if isinstance(route, dict) else {}  # type: ignore[arg-type]
+        lines = [f"- {k}: {v}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])]
+        body = "Router scores for the last message:\n" + ("\n".join(lines) or "(none yet)")
+        return _remember(ctx, session, text, _say(session, body, "control"), at)
+    if name == "/unknown":
+        body = f"Unknown command {arg}. " + help_text(ctx.tickets.templates.values())
+        return _remember(ctx, session, text, _say(session, body, "help"), at)
+    return _remember(
+        ctx, session, text, _say(session, help_text(ctx.tickets.templates.values()), "help"), at
+    )
+
+
+def _digression(text: str, scores: dict[str, float], template: str) -> str | None:
+    """The agent a mid-ticket message should go to instead of the ticket, if any."""
+    if not (text.rstrip().endswith("?") or _QUESTION.match(text.strip())):
+        return None
+    other = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
+    if scores.get(other, 0.0) <= scores.get(f"ticket:{template}", 0.0):
+        return None
+    return other
+
+
+def _back_to_ticket(ctx: TurnContext, state: TicketState) -> str:
+    spec = ctx.tickets.template(state.template)
+    if state.phase == "confirming":
+        return (
+            f"Back to your {spec.title.lower()}: shall I submit it? (yes / change X to Y / cancel)"
+        )
+    slot = spec.slot(state.pending) if state.pending else next(iter(missing(spec, state)), None)
+    ask = slot.ask if slot is not None else "anything to add?"
+    return f"Back to your {spec.title.lower()}: {ask}"
+
+
+def _say(session: Session, text: str, agent: str) -> Reply:
+    return Reply(session_id=session.id, text=text, agent=agent)
+
+
+def _remember(ctx: TurnContext, session: Session, text: str, reply: Reply, at: datetime) -> Reply:
+    session.add_turn(Turn(role="user", text=text, at=at), ctx.history_limit)
+    session.add_turn(Turn(role="bot", text=reply.text, at=at, agent=reply.agent), ctx.history_limit)
+    return reply
