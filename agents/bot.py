@@ -19,12 +19,12 @@ from pathlib import Path
 import redis
 import torch
 
-from agents.cards import BUILT_IN_CARDS
 from agents.cmdb import CMDBAgent
 from agents.context_link import ContextLinker
 from agents.qa import QAAgent
 from agents.reply import Reply
-from agents.router import AgentCard, Router, parse_command
+from agents.router import Router, parse_command
+from agents.routing_eval import router_for
 from agents.templates import TicketTemplate
 from agents.ticket_desk import local_now
 from agents.ticket_setup import ticket_agent
@@ -108,8 +108,7 @@ class OpsBot:
         cmdb, _ = open_default(settings, encoder)
         say("preparing the agents")
         tickets = ticket_agent(settings, encoder, entities=cmdb)
-        cards = [*BUILT_IN_CARDS, *(_template_card(t) for t in tickets.templates.values())]
-        router = Router(cards, KeyCache(encoder, settings.cache_dir))
+        router = router_for(encoder, tickets.templates, KeyCache(encoder, settings.cache_dir))
         context = TurnContext(
             qa=QAAgent(kb),
             cmdb=CMDBAgent(cmdb, picture_dir=settings.home / "pictures"),
@@ -168,11 +167,3 @@ def check_session_id(session_id: str) -> None:
         raise InputError(
             f"session id {session_id!r} is not usable; use 1-128 letters, digits or . _ : @ -"
         )
-
-
-def _template_card(template: TicketTemplate) -> AgentCard:
-    return AgentCard(
-        name=f"ticket:{template.name}",
-        description=f"{template.title}: {template.description}",
-        examples=tuple(template.examples),
-    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from agents import OpsBot
 from knowledge.encoder import Encoder
 from settings import Settings
 
@@ -59,3 +60,22 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def settings(home: Path, redis_prefix: str) -> Settings:
     """Settings on the temp home and the test Redis."""
     return Settings(home=home, redis_url=TEST_REDIS_URL, redis_prefix=redis_prefix)
+
+
+@pytest.fixture(scope="session")
+def bot_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One home (demo KB and CMDB built once) and one Redis prefix for every OpsBot test."""
+    prefix = f"opsqkv-test:bot-{uuid.uuid4().hex[:10]}:"
+    home = tmp_path_factory.mktemp("bot-home")
+    yield Settings(home=home, redis_url=TEST_REDIS_URL, redis_prefix=prefix)
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def bot(bot_settings: Settings, encoder: Encoder) -> OpsBot:
+    """The whole bot on the demo KB, the demo CMDB and the real test Redis."""
+    return OpsBot.open(settings=bot_settings, encoder=encoder)

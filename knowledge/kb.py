@@ -1,0 +1,385 @@
+"""`KnowledgeBase`: the K/V store, its index and BM25 behind one object; ingest and search.
+
+Search modes: "dense" (attention scores of the query against the passage keys), "bm25"
+(exact tokens) and "hybrid" (both, fused by reciprocal rank). In every mode a passage's
+score is lifted by the best passages of the same source file, since a runbook that
+matches in several sections is more likely the right one than a stray paragraph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import os
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar, get_args
+
+import torch
+
+from errors import ConfigError, IngestError, InputError
+from knowledge.encoder import Encoder
+from knowledge.index import VectorIndex, open_index
+from knowledge.ingest import Skipped, load
+from knowledge.lexical import LexicalIndex
+from knowledge.store import KeyDtype, KVStore, Record, StoreChanges
+from settings import Settings
+
+SearchMode = Literal["dense", "bm25", "hybrid"]
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
+DEFAULT_MODE: SearchMode = "hybrid"  # best on the runbook dev questions (bench/runbooks.py)
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the very top ranks
+CANDIDATES = 200  # passages each retriever contributes before fusion
+SECOND_WEIGHT = 0.2  # how much a file's second-best passage adds to its best
+SEED_MARKER = "demo-seed.json"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage: its id and score, and what a citation shows."""
+
+    id: str
+    score: float
+    source: str
+    title: str = ""
+    heading: str = ""
+    lines: tuple[int, int] | None = None
+    text: str = ""
+    passage_score: float = 0.0  # this passage alone; `score` also weighs its file
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Counts per outcome of one ingest, and the files it skipped."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    files: int = 0
+    encoded: int = 0
+
+
+@dataclass(frozen=True)
+class KBStats:
+    """What `opsqkv kb stats` shows."""
+
+    folder: Path
+    passages: int
+    sources: int
+    dim: int
+    dtype: str
+    fingerprint: str
+    index: str
+    disk_bytes: int
+
+
+Progress = Callable[[int, int], None]
+K = TypeVar("K", bound=Hashable)
+
+
+class KnowledgeBase:
+    """Passages with their keys: ingest files, upsert records, search by meaning and by token."""
+
+    def __init__(self, store: KVStore, encoder: Encoder, index: VectorIndex) -> None:
+        self.store = store
+        self.encoder = encoder
+        self._index = index
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = False,
+        encoder: Encoder | None = None,
+        dtype: KeyDtype = "float32",
+        index: str = "auto",
+    ) -> KnowledgeBase:
+        """Open the knowledge base in folder `path`; `create` starts an empty one there."""
+        encoder = encoder if encoder is not None else Encoder()
+        folder = Path(path)
+        store = KVStore.open(
+            folder, dim=encoder.dim, fingerprint=encoder.fingerprint, create=create, dtype=dtype
+        )
+        if not (folder / "manifest.json").exists():
+            store.save()  # an empty store on disk, so `kb stats` and other processes see it
+        return cls(store, encoder, open_index(folder, store.keys, index))
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    @property
+    def index(self) -> VectorIndex:
+        """The dense top-k index over the keys."""
+        return self._index
+
+    def get(self, record_id: str) -> Record | None:
+        """The stored record with this id, or None."""
+        row = self.store.row_of(record_id)
+        return None if row is None else self.store.record(row)
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def upsert(
+        self, records: Sequence[Record], *, on_encode: Progress | None = None
+    ) -> StoreChanges:
+        """Add or replace records and save; unchanged texts are not re-encoded."""
+        changes = self._apply(records, [], on_encode)
+        return changes[0]
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove records by id and save; returns how many were stored."""
+        return len(self._apply([], list(ids), None)[1].removed)
+
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        on_skip: Callable[[Skipped], None] | None = None,
+        on_file: Progress | None = None,
+        on_encode: Progress | None = None,
+    ) -> IngestReport:
+        """Read files and folders into the KB (the path `opsqkv kb ingest` takes).
+
+        Passages that vanished from a re-read file, and files that vanished from a named
+        folder, are removed; a file that is skipped keeps whatever it had stored.
+        """
+        loaded = load(paths, on_skip=on_skip, on_file=on_file)
+        if not loaded.files:
+            reasons = "; ".join(f"{s.path}: {s.reason}" for s in loaded.skipped[:3])
+            more = f" and {len(loaded.skipped) - 3} more" if len(loaded.skipped) > 3 else ""
+            raise IngestError(
+                f"nothing to ingest, every file was skipped ({reasons}{more}); "
+                "give Markdown, text, YAML/JSON FAQ or CSV files"
+            )
+        fresh = {r.id for r in loaded.records}
+        read = {str(f.path) for f in loaded.files}
+        present = read | {s.path for s in loaded.skipped}
+        roots = {str(r) for r in loaded.roots}
+        stale = [
+            r.id
+            for r in self.store.records
+            if r.id not in fresh
+            and (
+                r.metadata.get("path") in read
+                or (r.metadata.get("root") in roots and r.metadata.get("path") not in present)
+            )
+        ]
+        upserted, deleted = self._apply(loaded.records, stale, on_encode)
+        return IngestReport(
+            added=len(upserted.added),
+            updated=len(upserted.updated),
+            unchanged=upserted.unchanged,
+            removed=len(deleted.removed),
+            skipped=loaded.skipped,
+            files=len(loaded.files),
+            encoded=upserted.encoded,
+        )
+
+    def _apply(
+        self, records: Sequence[Record], stale: list[str], on_encode: Progress | None
+    ) -> tuple[StoreChanges, StoreChanges]:
+        def encode(texts: list[str]) -> torch.Tensor:
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                if on_encode is not None:
+                    on_encode(done, len(texts))
+
+            if on_encode is not None:
+                on_encode(0, len(texts))  # show the bar before the first (slow) batch
+            # Encode in length order: a batch is padded to its longest text, so mixing one
+            # long passage into a batch of short ones makes the whole batch slow.
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            vectors = self.encoder.encode([texts[i] for i in order], progress=step)  # (n, d)
+            out = torch.empty_like(vectors)
+            out[torch.tensor(order, dtype=torch.long)] = vectors
+            return out
+
+        with self._lock:
+            # The index mirrors each store change with the rows as they are at that moment:
+            # updates and appends before the delete shifts rows down.
+            upserted = self.store.upsert(records, encode)
+            if upserted.reencoded_rows:
+                rows = torch.tensor(upserted.reencoded_rows, dtype=torch.long)
+                self._index.update(rows, self.store.keys[rows])
+            if upserted.added:
+                self._index.add(self.store.keys[upserted.appended_from :])
+            deleted = self.store.delete(stale)
+            if deleted.removed_rows:
+                self._index.remove(torch.tensor(deleted.removed_rows, dtype=torch.long))
+            if upserted.added or upserted.updated or deleted.removed:
+                self.store.save()
+                self._index.save(self.store.folder)
+                self._lexical = None
+        return upserted, deleted
+
+    # ---- searching -----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        within: Iterable[str] | None = None,
+        mode: str | None = None,
+    ) -> list[Hit]:
+        """The k best passages for `query`, best first; `within` ranks only those ids."""
+        if not query.strip():
+            raise InputError("the search text is empty; give a few words to search for")
+        mode = DEFAULT_MODE if mode is None else mode
+        if mode not in SEARCH_MODES:
+            raise ConfigError(f"unknown search mode {mode!r}; use one of {', '.join(SEARCH_MODES)}")
+        allowed = self._allowed_rows(within)
+        if len(self.store) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        return [self._hit(r, s, p) for r, s, p in self.rank(query, mode, allowed)[:k]]
+
+    def search_vector(
+        self, query: torch.Tensor, k: int = 10, *, within: Iterable[str] | None = None
+    ) -> list[Hit]:
+        """Dense search with an already encoded query (d,): attention scores, no fusion."""
+        allowed = self._allowed_rows(within)
+        if len(self.store) == 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        scores, rows = self._index.search(query[None, :], k, allowed)  # (1, k'), (1, k')
+        pairs = zip(scores[0].tolist(), rows[0].tolist(), strict=True)
+        return [self._hit(r, s, s) for s, r in pairs]
+
+    def rank(
+        self, query: str, mode: str, allowed: torch.Tensor | None
+    ) -> list[tuple[int, float, float]]:
+        """Candidate rows, best first, as (row, score, passage score).
+
+        Each retriever scores passages, and each source file by its best passage plus
+        `SECOND_WEIGHT` times its second best. Single modes order files by that score;
+        hybrid fuses the retrievers' file rankings (and passage rankings) by reciprocal
+        rank. A passage's score is its file's; its passage score orders it within the file.
+        """
+        runs: list[dict[int, float]] = []
+        if mode in ("dense", "hybrid"):
+            q = self.encoder.encode_one(query)  # (d,)
+            scores, rows = self._index.search(q[None, :], CANDIDATES, allowed)  # (1, C)
+            runs.append(dict(zip(rows[0].tolist(), scores[0].tolist(), strict=True)))
+        if mode in ("bm25", "hybrid"):
+            scores, rows = self._lexical_index().search(query, CANDIDATES, allowed)  # (C,)
+            runs.append(
+                {r: s for r, s in zip(rows.tolist(), scores.tolist(), strict=True) if s > 0}
+            )
+        group = {row: self._group(row) for run in runs for row in run}
+        file_runs = [file_scores(run, group) for run in runs]
+        if mode == "hybrid":
+            files, passages = fuse_reciprocal_rank(file_runs), fuse_reciprocal_rank(runs)
+        else:
+            files, passages = file_scores(runs[0], group), runs[0]
+        ranked = [(row, files[group[row]], score) for row, score in passages.items()]
+        ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
+        return ranked
+
+    def _group(self, row: int) -> str:
+        """Passages of one source file share evidence; a record without a source stands alone."""
+        record = self.store.record(row)
+        return f"source:{record.source}" if record.source else f"id:{record.id}"
+
+    def _lexical_index(self) -> LexicalIndex:
+        with self._lock:
+            if self._lexical is None or len(self._lexical) != len(self.store):
+                self._lexical = LexicalIndex([r.key_text() for r in self.store.records])
+            return self._lexical
+
+    def _allowed_rows(self, within: Iterable[str] | None) -> torch.Tensor | None:
+        if within is None:
+            return None
+        rows = sorted({r for i in within if (r := self.store.row_of(i)) is not None})
+        return torch.tensor(rows, dtype=torch.long)
+
+    def _hit(self, row: int, score: float, passage_score: float) -> Hit:
+        r = self.store.record(row)
+        return Hit(r.id, score, r.source, r.title, r.heading, r.lines, r.text, passage_score)
+
+    def stats(self) -> KBStats:
+        """Size and identity of the store, for `opsqkv kb stats`."""
+        sources = {r.source for r in self.store.records}
+        return KBStats(
+            folder=self.store.folder,
+            passages=len(self.store),
+            sources=len(sources),
+            dim=self.store.dim,
+            dtype=self.store.dtype,
+            fingerprint=self.store.fingerprint,
+            index=self._index.kind,
+            disk_bytes=self.store.disk_bytes(),
+        )
+
+
+def file_scores(scores: dict[int, float], group: dict[int, str]) -> dict[str, float]:
+    """Score of each group (source file): its best passage + SECOND_WEIGHT × its second best."""
+    best: dict[str, list[float]] = {}
+    for row, score in scores.items():
+        top = best.setdefault(group[row], [])
+        top.append(score)
+        if len(top) > 2:
+            top.remove(min(top))
+    return {
+        g: max(top) + (SECOND_WEIGHT * min(top) if len(top) == 2 else 0.0)
+        for g, top in best.items()
+    }
+
+
+def fuse_reciprocal_rank(runs: Sequence[Mapping[K, float]]) -> dict[K, float]:
+    """Reciprocal rank fusion: fused(x) = Σ over runs that rank x of 1 / (RRF_K + rank of x)."""
+    fused: dict[K, float] = {}
+    for run in runs:
+        ordered = sorted(run.items(), key=lambda item: item[1], reverse=True)
+        for rank, (key, _) in enumerate(ordered, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+    return fused
+
+
+# ---- the default KB --------------------------------------------------------------------------
+
+
+def demo_kb_dir() -> Path:
+    """The demo runbooks shipped inside the `knowledge` package."""
+    return Path(str(importlib.resources.files("knowledge") / "data" / "kb"))
+
+
+def open_default_kb(
+    settings: Settings,
+    encoder: Encoder,
+    *,
+    on_encode: Progress | None = None,
+) -> KnowledgeBase:
+    """The KB in `settings.kb_dir`, seeded from the shipped demo KB on first use.
+
+    When the shipped demo documents change (an upgrade), they are re-ingested; only the
+    changed passages are encoded again.
+    """
+    kb = KnowledgeBase.open(settings.kb_dir, create=True, encoder=encoder)
+    demo = demo_kb_dir()
+    files = sorted(p for p in demo.rglob("*") if p.is_file()) if demo.is_dir() else []
+    if not files:
+        return kb
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.relative_to(demo).as_posix().encode() + b"\0" + file.read_bytes())
+    marker = settings.kb_dir / SEED_MARKER
+    try:
+        seeded = json.loads(marker.read_text(encoding="utf-8")).get("digest")
+    except (OSError, ValueError, AttributeError):
+        seeded = None
+    if seeded != digest.hexdigest():
+        kb.ingest([demo], on_encode=on_encode)
+        tmp = marker.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"digest": digest.hexdigest()}), encoding="utf-8")
+        os.replace(tmp, marker)
+    return kb
