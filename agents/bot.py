@@ -110,7 +110,7 @@ class OpsBot:
         tickets = ticket_agent(settings, encoder, entities=cmdb)
         router = router_for(encoder, tickets.templates, KeyCache(encoder, settings.cache_dir))
         context = TurnContext(
-            qa=QAAgent(kb),
+            qa=QAAgent(kb, key_cache=KeyCache(encoder, settings.cache_dir / "sentences")),
             cmdb=CMDBAgent(cmdb, picture_dir=settings.home / "pictures"),
             tickets=tickets,
             sink=TicketSink(client, prefix=settings.redis_prefix),

@@ -9,23 +9,23 @@ the question, the agent says it does not know and suggests a ticket instead of g
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import hashlib
 from dataclasses import dataclass
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.qa_intent import section_bias
 from errors import InputError
 from knowledge.attention import attend, cosine_matrix, top_k
 from knowledge.kb import Hit, KnowledgeBase
+from knowledge.keycache import KeyCache
 from knowledge.sentences import split_sentences
 
-PASSAGES = 5  # passages whose sentences the second pass reads
+PASSAGES = 8  # passages whose sentences the second pass reads
 MAX_SENTENCES = 3
 TEMPERATURE = 0.05  # softmax scale 1/τ over cosines: 0.05 apart is a factor e in weight
 KEEP_RATIO = 0.35  # a further sentence joins the answer at this fraction of the best weight
-KEY_BATCH = 16
 KEY_WORDS = 60  # words of a sentence that go into its key (a long code block is cut)
 THRESHOLD = 0.40  # below this confidence the agent says it does not know
 GATE = 0.25  # best passage cosine below which the sentences are not even read
@@ -79,14 +79,13 @@ class QAAgent:
         *,
         passages: int = PASSAGES,
         threshold: float = THRESHOLD,
-        cache_size: int = 8192,
+        key_cache: KeyCache | None = None,
     ) -> None:
         self.kb = kb
         self.passages = passages
         self.threshold = threshold
-        self._keys: OrderedDict[str, torch.Tensor] = OrderedDict()  # sentence key text -> (d,)
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        # Sentence keys are static per passage: encode once, keep on disk (the static K/V cache).
+        self.key_cache = key_cache or KeyCache(kb.encoder, None)
 
     def answer(self, question: str, query: torch.Tensor | None = None) -> Answer:
         """Answer `question`; `query` is its encoding when the caller already has it."""
@@ -108,10 +107,11 @@ class QAAgent:
         ]
         if not sentences:
             return Answer(question=question, text=UNKNOWN, known=False, confidence=0.0)
-        keys = self._sentence_keys([_key_text(hits[s.hit], s.text) for s in sentences])  # (S, d)
+        keys = self._sentence_keys(hits, sentences)  # (S, d)
         cosines = cosine_matrix(q[None, :], keys)[0]  # (1, d) · (d, S) -> (S,)
         # The second attention pass: which sentences does the question attend to?
-        _, weights = attend(q[None, :], keys, keys, scale=1.0 / TEMPERATURE)  # (1, S)
+        bias = section_bias(question, [hits[s.hit].heading for s in sentences])  # (S,) or None
+        _, weights = attend(q[None, :], keys, keys, scale=1.0 / TEMPERATURE, bias=bias)  # (1, S)
         chosen = _choose(weights[0])
         confidence = max(0.0, min(1.0, float(cosines[chosen[0]])))
         if confidence < self.threshold:
@@ -139,24 +139,15 @@ class QAAgent:
             sentences=texts,
         )
 
-    def _sentence_keys(self, texts: list[str]) -> torch.Tensor:
-        """Unit keys (S, d) of sentence key texts, encoding only those not seen recently."""
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._keys))
-        # Short batches of similar length: one long code block would pad a whole batch.
-        missing.sort(key=len)
-        for start in range(0, len(missing), KEY_BATCH):
-            batch = missing[start : start + KEY_BATCH]
-            vectors = self.kb.encoder.encode(batch)  # (B, d)
-            with self._lock:
-                for text, vector in zip(batch, vectors, strict=True):
-                    self._keys[text] = vector
-                while len(self._keys) > self._cache_size:
-                    self._keys.popitem(last=False)
-        with self._lock:
-            for text in texts:
-                self._keys.move_to_end(text, last=True)
-            return torch.stack([self._keys[t] for t in texts])
+    def _sentence_keys(self, hits: list[Hit], sentences: list[_Sentence]) -> torch.Tensor:
+        """Unit keys (S, d) of the sentences, one cached key set per passage (disk + memory)."""
+        parts = []
+        for i, hit in enumerate(hits):
+            texts = [_key_text(hit, s.text) for s in sentences if s.hit == i]
+            if texts:
+                name = "sentences-" + hashlib.sha256(hit.id.encode()).hexdigest()[:16]
+                parts.append(self.key_cache.keys(name, texts))  # (S_i, d)
+        return torch.cat(parts)  # sentences are grouped by hit in hit order, as built
 
 
 def _key_text(hit: Hit, sentence: str) -> str:

@@ -16,6 +16,7 @@ from agents.qa import Answer, QAAgent
 from commands.common import console, encoder_for, err_console, settings_of
 from errors import ConfigError, InputError
 from knowledge.kb import DEFAULT_MODE, SEARCH_MODES, Hit, KnowledgeBase, open_default_kb
+from knowledge.keycache import KeyCache
 
 app = typer.Typer(no_args_is_help=True, help="Build and search the knowledge base.")
 
@@ -172,7 +173,9 @@ def ask(
     """Answer a question from the knowledge base, with numbered citations."""
     if not question.strip():
         raise InputError('the question is empty; ask something, e.g. opsqkv ask "nginx 502"')
-    answer = QAAgent(_open_kb(ctx, kb)).answer(question)
+    knowledge = _open_kb(ctx, kb)
+    sentence_keys = KeyCache(knowledge.encoder, settings_of(ctx).cache_dir / "sentences")
+    answer = QAAgent(knowledge, key_cache=sentence_keys).answer(question)
     if as_json:
         typer.echo(json.dumps(answer_json(answer)))
         return

@@ -24,13 +24,17 @@ def attend(
     *,
     mask: torch.Tensor | None = None,
     scale: float | None = None,
+    bias: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Dense attention softmax(QKᵀ·scale)V; returns (output, weights).
+    """Dense attention softmax(QKᵀ·scale + bias)V; returns (output, weights).
 
     `mask` is boolean, broadcastable to (..., Q, N), True where a key may be attended.
     A query whose keys are all masked gets zero weights and a zero output.
+    `bias` is added to the scaled scores (a prior over keys), broadcastable to (..., Q, N).
     """
     scores = scaled_scores(q, k, scale)  # (..., Q, N)
+    if bias is not None:
+        scores = scores + bias
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)  # (..., Q, N)

@@ -83,3 +83,14 @@ def test_attention_scaled_scores_default_scale_is_inverse_sqrt_d() -> None:
         attention.scaled_scores(q, k), torch.full((1, 2), 16 / math.sqrt(16))
     )
     torch.testing.assert_close(attention.scaled_scores(q, k, scale=1.0), torch.full((1, 2), 16.0))
+
+
+def test_attention_bias_matches_sdpa_float_mask() -> None:
+    g = torch.Generator().manual_seed(21)
+    qs, ks, vs = torch.randn(3, 8, generator=g), torch.randn(10, 8, generator=g), torch.randn(10, 4)
+    bias = torch.randn(3, 10, generator=g)
+    out, _ = attention.attend(qs, ks, vs, bias=bias)
+    ref = torch.nn.functional.scaled_dot_product_attention(
+        qs[None], ks[None], vs[None], attn_mask=bias[None]
+    )[0]
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
