@@ -129,8 +129,18 @@ class OpsBot:
         """The ticket template called `name` (InputError listing the known ones if none)."""
         return self._parts.context.tickets.template(name)
 
-    def handle(self, session_id: str, text: str, *, now: datetime | None = None) -> Reply:
-        """One user turn of `session_id`: route, answer, remember; returns what to show."""
+    def handle(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        now: datetime | None = None,
+        template: str | None = None,
+    ) -> Reply:
+        """One user turn of `session_id`: route, answer, remember; returns what to show.
+
+        `template` opens that ticket with this message when none is open (scripted flows).
+        """
         check_session_id(session_id)
         text = text.strip()
         if not text:
@@ -140,6 +150,8 @@ class OpsBot:
                 f"the message has {len(text)} characters, more than {MAX_MESSAGE_CHARS}; "
                 "shorten it or split it into several turns"
             )
+        if template is not None:
+            self.template(template)  # unknown names fail before anything is stored
         command = parse_command(text)
         query: torch.Tensor | None = None
         scores: dict[str, float] = {}
@@ -150,7 +162,7 @@ class OpsBot:
         reply, _ = self._parts.store.run(
             session_id,
             lambda session, writes: run_turn(
-                self._parts.context, session, writes, text, command, query, scores, at
+                self._parts.context, session, writes, text, command, query, scores, at, template
             ),
         )
         return reply

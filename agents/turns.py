@@ -20,7 +20,6 @@ from agents.qa import QAAgent
 from agents.reply import Reply
 from agents.router import Route
 from agents.ticket_desk import apply_ticket_turn
-from agents.ticket_view import missing
 from agents.workflow import TicketAgent
 from state.models import Session, SlotBelief, TicketState, Turn
 from state.store import SessionWrites
@@ -55,8 +54,11 @@ def run_turn(
     query: torch.Tensor | None,
     scores: dict[str, float],
     at: datetime,
+    template: str | None = None,
 ) -> Reply:
     """Answer `text` for `session` (loaded and locked by the caller) and record the turn."""
+    if template is not None and session.ticket is None:
+        return _ticket(ctx, session, writes, text, at, scores, template=template)
     if command is not None:
         return _command(ctx, session, writes, text, command, at)
     session.notes["last_route"] = {k: round(v, 4) for k, v in scores.items()}
@@ -263,13 +265,7 @@ def _digression(text: str, scores: dict[str, float], template: str) -> str | Non
 
 def _back_to_ticket(ctx: TurnContext, state: TicketState) -> str:
     spec = ctx.tickets.template(state.template)
-    if state.phase == "confirming":
-        return (
-            f"Back to your {spec.title.lower()}: shall I submit it? (yes / change X to Y / cancel)"
-        )
-    slot = spec.slot(state.pending) if state.pending else next(iter(missing(spec, state)), None)
-    ask = slot.ask if slot is not None else "anything to add?"
-    return f"Back to your {spec.title.lower()}: {ask}"
+    return f"Back to your {spec.title.lower()}: {ctx.tickets.prompt(state)}"
 
 
 def _say(session: Session, text: str, agent: str) -> Reply:

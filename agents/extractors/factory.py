@@ -1,0 +1,48 @@
+"""The extractor for a slot's type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from agents.extractors.base import Extractor
+from agents.extractors.datetimes import DatetimeExtractor
+from agents.extractors.duration import DurationExtractor
+from agents.extractors.entities import EntityCatalog, EntityExtractor
+from agents.extractors.enums import EnumExtractor
+from agents.extractors.numbers import BoolExtractor, NumberExtractor
+from agents.extractors.patterns import EmailExtractor, IPExtractor, URLExtractor
+from agents.extractors.text import TextExtractor
+from agents.templates import SlotSpec
+
+
+def build_extractor(
+    slot: SlotSpec,
+    *,
+    catalog: EntityCatalog | None = None,
+    embed: Callable[[str], torch.Tensor] | None = None,
+    name_keys: torch.Tensor | None = None,
+) -> Extractor:
+    """The extractor for a slot's type; enums get `embed` and their names' keys."""
+    match slot.type:
+        case "enum":
+            return EnumExtractor(slot.values or [], embed=embed, name_keys=name_keys)
+        case "datetime":
+            return DatetimeExtractor(slot.when)
+        case "duration":
+            return DurationExtractor(slot.max_duration)
+        case "int" | "float":
+            return NumberExtractor(integer=slot.type == "int", minimum=slot.min, maximum=slot.max)
+        case "bool":
+            return BoolExtractor()
+        case "email":
+            return EmailExtractor()
+        case "ip":
+            return IPExtractor()
+        case "url":
+            return URLExtractor()
+        case "host" | "service":
+            return EntityExtractor(slot.entity_kinds, catalog, strict=slot.strict)
+        case "text":
+            return TextExtractor()

@@ -1,0 +1,70 @@
+"""What a user can tell the ticket workflow besides slot values: cancel, start over, change X to Y."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from agents.templates import SlotSpec, TicketTemplate
+
+_CANCEL = re.compile(
+    r"^\W*(?:please\s+)?(?:cancel|abort|discard|drop|scrap|forget|never\s*mind|stop)"
+    r"(?:\s+(?:it|this|that|everything|all\s+of\s+it|the\s+(?:\w+\s+)?(?:ticket|request|incident|change)))?"
+    r"(?:[\s,.!]+(?:please|thanks|thank\s+you))*\W*$",
+    re.IGNORECASE,
+)
+_START_OVER = re.compile(
+    r"^\W*(?:(?:let'?s|can\s+we|please)\s+)?(?:start\s+(?:over|again|afresh)|begin\s+again|"
+    r"reset(?:\s+(?:it|this|the\s+ticket))?|from\s+scratch)\W*$",
+    re.IGNORECASE,
+)
+_EDIT = re.compile(
+    r"^\W*(?:please\s+)?(?:change|set|update|make|correct)\s+(?:the\s+)?(?P<slot>.+?)\s+"
+    r"(?:to|=|:|as|into)\s+(?P<value>.+?)\W*$",
+    re.IGNORECASE,
+)
+_FUZZY_SLOT = 85.0
+
+
+@dataclass(frozen=True)
+class Edit:
+    """ "change severity to P1": the slot named and the words for its new value."""
+
+    slot: str
+    value_text: str
+
+
+def is_cancel(text: str) -> bool:
+    """ "cancel", "forget it", "never mind": drop the ticket."""
+    return bool(_CANCEL.match(text))
+
+
+def is_start_over(text: str) -> bool:
+    """ "start over", "reset": empty every slot of the ticket."""
+    return bool(_START_OVER.match(text))
+
+
+def parse_edit(text: str, template: TicketTemplate) -> Edit | None:
+    """An explicit edit of a slot the template has; None when the words name no slot."""
+    m = _EDIT.match(text)
+    if not m:
+        return None
+    spec = _slot_named(m.group("slot"), template)
+    return None if spec is None else Edit(spec.name, m.group("value"))
+
+
+def _slot_named(words: str, template: TicketTemplate) -> SlotSpec | None:
+    """The slot whose name the words say ("severity", "the start time" -> started_at)."""
+    said = " ".join(words.lower().replace("_", " ").replace("-", " ").split())
+    said = re.sub(r"^(?:the|its|it's|my|our)\s+", "", said)
+    best: tuple[float, SlotSpec | None] = (0.0, None)
+    for spec in template.slots:
+        label = spec.label.lower()
+        if said == label or said == spec.name.lower():
+            return spec
+        score = fuzz.ratio(said, label)
+        if score > best[0]:
+            best = (score, spec)
+    return best[1] if best[0] >= _FUZZY_SLOT else None

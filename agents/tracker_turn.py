@@ -1,0 +1,105 @@
+"""What one tracker update works on: the turn being read, the choices made, the write gate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import torch
+
+from agents.extractors.base import Candidate, ExtractContext
+from agents.templates import ENTITY_TYPES, TicketTemplate
+from state.models import PreviousValue, SlotBelief, SlotValue, TicketState
+
+# Words that tie a removed value to the rest of the sentence ("... since 10:30").
+CONNECTOR = re.compile(
+    r"(?:\b(?:since|at|from|on|in|for|by|around|about|starting|started|to|is|it's|of)\s*,?\s*)+$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A candidate value chosen for a slot, with its score."""
+
+    slot: str
+    candidate: Candidate
+    score: float
+    explicit: bool  # the slot was named or asked, or the value said outright
+    said: str | None = None  # the words, when not the user's (a value the system offered)
+
+
+@dataclass
+class TurnReading:
+    """Working state of one update."""
+
+    text: str
+    offsets: list[tuple[int, int]]
+    states: torch.Tensor  # (T, d)
+    active: torch.Tensor  # (T,) bool: tokens not yet explained
+    pending: str | None
+    correction: bool
+    ctx: ExtractContext
+    chosen: dict[str, Choice] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)
+
+    def taken(self, start: int, end: int) -> bool:
+        """Whether characters [start, end) already went to a slot."""
+        return any(
+            c.candidate.start < end and start < c.candidate.end for c in self.chosen.values()
+        )
+
+
+def apply_choices(new: TicketState, turn: TurnReading) -> None:
+    """Write the turn's choices into `new` (keeping what each slot held before) and its refusals."""
+    for name, choice in turn.chosen.items():
+        c = choice.candidate
+        old = new.slots.get(name)
+        belief = SlotBelief(
+            value=c.value,
+            confidence=max(0.0, min(1.0, choice.score)),
+            turn=new.turn,
+            span=choice.said or turn.text[c.start : c.end] or None,
+            verified=c.verified,
+            suggestions=list(c.suggestions),
+        )
+        if old is not None:
+            if old.value == c.value:
+                continue
+            belief.history = [
+                *old.history,
+                PreviousValue(value=old.value, turn=old.turn, span=old.span),
+            ]
+        new.slots[name] = belief
+    for name, reason in turn.refusals.items():
+        if name not in turn.chosen:
+            new.issues[name] = reason
+
+
+def may_write(state: TicketState, choice: Choice, turn: TurnReading) -> bool:
+    """The gate: a filled slot changes only when asked, named, said outright or corrected."""
+    held = state.value(choice.slot)
+    if held is None or held == choice.candidate.value:
+        return True
+    return choice.explicit or turn.correction
+
+
+def related_names(values: Mapping[str, SlotValue], template: TicketTemplate) -> dict[str, str]:
+    """Known entity names by kind, for narrowing other entity slots ({"service": "billing"})."""
+    out: dict[str, str] = {}
+    for spec in template.slots:
+        value = values.get(spec.name)
+        if spec.type in ENTITY_TYPES and isinstance(value, str):
+            for kind in spec.entity_kinds:
+                out.setdefault(kind, value)
+    return out
+
+
+def residual(text: str, used: list[Candidate]) -> str:
+    """`text` with the used spans (and the words tying them in) replaced by commas."""
+    out = text
+    for c in sorted(used, key=lambda c: -c.start):
+        head = CONNECTOR.sub("", out[: c.start])
+        out = head + ", " + out[c.end :]
+    return re.sub(r"^[\s,]+|[\s,]+$", "", re.sub(r"(?:\s*,\s*)+", ", ", out))

@@ -1,0 +1,41 @@
+"""Where redis-py errors enter: wrapped once into StateError naming the server and what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+
+from errors import StateError
+
+
+def describe(client: redis.Redis) -> str:
+    """The server a client talks to, as a URL without its password."""
+    kw = client.connection_pool.connection_kwargs
+    if kw.get("path"):
+        return f"unix://{kw['path']}"
+    scheme = "rediss" if kw.get("ssl") or "ssl_cert_reqs" in kw else "redis"
+    return f"{scheme}://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+@contextmanager
+def redis_errors(client: redis.Redis, doing: str) -> Iterator[None]:
+    """Turn a redis-py error raised while `doing` into one StateError line."""
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as e:
+        raise StateError(
+            f"Redis at {describe(client)} is unreachable while {doing} ({e}); "
+            "start it, or point --redis-url / OPSQKV_REDIS_URL at a running server"
+        ) from e
+    except redis.ResponseError as e:
+        raise StateError(
+            f"Redis at {describe(client)} refused a command while {doing} ({e}); "
+            "check that the URL names a Redis server this user may write to"
+        ) from e
+
+
+def text_of(raw: bytes | str) -> str:
+    """A reply as text, whether or not the client decodes responses."""
+    return raw.decode() if isinstance(raw, bytes) else raw

@@ -1,0 +1,126 @@
+"""Scripted flows: the shipped ones pass, mismatches fail, bad files are one clear error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+
+from agents.flow_values import same
+from agents.flows import desk_handler, load_flow, run_flow
+from agents.template_chooser import TemplateChooser
+from agents.templates import load_templates
+from agents.ticket_desk import TicketDesk
+from agents.tracker import SlotTracker
+from agents.workflow import TicketAgent
+from errors import ConfigError
+from knowledge.encoder import Encoder
+from state.store import SessionStore
+from state.tickets import TicketSink
+from tests.conftest import REPO
+from tests.test_tracker_update import shared_keys
+
+TEMPLATES = load_templates()
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+SHIPPED = sorted((REPO / "flows").glob("*.yaml"))
+
+
+@pytest.fixture
+def desk(
+    encoder: Encoder,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> TicketDesk:
+    keys = shared_keys(encoder, tmp_path_factory)
+    agent = TicketAgent(
+        SlotTracker(encoder, keys), TEMPLATES, TemplateChooser(encoder, keys, TEMPLATES)
+    )
+    return TicketDesk(
+        SessionStore(redis_client, prefix=redis_prefix),
+        TicketSink(redis_client, prefix=redis_prefix),
+        agent,
+    )
+
+
+def test_flows_run_every_shipped_flow_passes(desk: TicketDesk) -> None:
+    assert len(SHIPPED) >= 12
+    failures = {}
+    for path in SHIPPED:
+        result = run_flow(load_flow(path, TEMPLATES), desk_handler(desk), TEMPLATES, now=NOW)
+        if not result.passed:
+            failures[path.name] = result.mismatches + [
+                m for t in result.turns for m in t.mismatches
+            ]
+    assert failures == {}
+
+
+def test_flows_run_shipped_flows_cover_each_template() -> None:
+    flows = [load_flow(p, TEMPLATES) for p in SHIPPED]
+    started = {f.template for f in flows}
+    assert {"incident", "change_request", "access_request"} <= started
+    assert any(f.template is None for f in flows) and any(f.expects_no_ticket() for f in flows)
+
+
+def test_flows_run_wrong_expectation_fails_with_the_difference(
+    desk: TicketDesk, tmp_path: Path
+) -> None:
+    path = tmp_path / "wrong.yaml"
+    path.write_text(
+        "name: wrong\ntemplate: incident\nturns:\n"
+        "  - user: payment-api is down, sev2\n    expect: {severity: P1}\n"
+        "ticket: {service: payment-api}\n"
+    )
+    result = run_flow(load_flow(path, TEMPLATES), desk_handler(desk), TEMPLATES, now=NOW)
+    assert not result.passed
+    assert result.turns[0].mismatches == ["severity: expected 'P1', got 'P2'"]
+    assert result.mismatches == ["ticket: expected a submitted ticket, none was submitted"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("name: x\nturns: [\n", "is not valid YAML at line"),
+        ("name: x\nturns: []\n", "turns: List should have at least 1 item"),
+        ("name: x\nturns:\n  - user: hi\n    said: hi\n", r"turns\[0\]\.said: Extra inputs"),
+        ("name: x\ntemplate: holiday\nturns:\n  - user: hi\n", "template 'holiday' is unknown"),
+        (
+            "name: x\ntemplate: incident\nturns:\n  - user: hi\n    expect: {colour: red}\n",
+            r"turns\[0\]\.expect names slot 'colour'",
+        ),
+    ],
+)
+def test_flows_run_malformed_flow_is_one_config_error(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_flow(path, TEMPLATES)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_flows_run_values_compare_after_normalisation() -> None:
+    change = TEMPLATES["change_request"]
+    incident = TEMPLATES["incident"]
+    assert same(change.slot("duration"), "45 minutes", "PT45M", NOW)
+    assert same(change.slot("duration"), "P7D", "a week", NOW)
+    assert same(change.slot("environment"), "production", "prod", NOW)
+    assert same(incident.slot("severity"), "sev1", "P1", NOW)
+    assert same(incident.slot("symptom"), "  Customers  can't PAY", "customers can't pay", NOW)
+    assert same(
+        incident.slot("started_at"),
+        datetime(2026, 11, 25, 10, 40, tzinfo=UTC),
+        "2026-11-25T11:40:00+01:00",
+        NOW,
+    )
+    assert not same(incident.slot("severity"), "P2", "P1", NOW)
+
+
+def test_flows_run_plain_yes_in_yaml_is_the_word(tmp_path: Path) -> None:
+    path = tmp_path / "yes.yaml"
+    path.write_text("name: y\nnow: 2026-11-25 10:00\nturns:\n  - user: yes\n  - user: 42\n")
+    flow = load_flow(path, TEMPLATES)
+    assert [t.user for t in flow.turns] == ["yes", "42"]
