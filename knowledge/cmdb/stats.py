@@ -1,0 +1,118 @@
+"""Statistics: grouped numbers from SQL rows, their bar chart, the default grouping a plain
+item list is charted by, and the summary of a whole CMDB."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from errors import CMDBError
+from knowledge.cmdb.models import CMDBQuery
+from knowledge.cmdb.results import Item, StatRow, Stats
+from knowledge.cmdb.schema import AttrInfo, Schema
+
+MAX_BARS = 30
+CHART_BY = ("idc", "env", "type", "role", "engine", "owner", "os", "status", "tier")
+
+
+def chart_label(stats: Stats) -> str:
+    """What the numbers are: `count`, `avg cpu_usage`."""
+    return "count" if stats.agg == "count" or stats.attr is None else f"{stats.agg} {stats.attr}"
+
+
+def bar_chart(stats: Stats, title: str, fmt: str = "png") -> bytes:
+    """A horizontal bar chart of the groups (the biggest `MAX_BARS`)."""
+    rows = list(stats.rows[:MAX_BARS])
+    if not rows:
+        raise CMDBError("nothing to chart: no item matched; ask for items that exist")
+    labels = [stats.label(r) for r in rows][::-1]
+    values = [stats.number(r) for r in rows][::-1]
+    figure = Figure(figsize=(8, max(2.5, 0.35 * len(rows) + 1.2)), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    bars = axes.barh(labels, values, color="#4C78A8")
+    axes.bar_label(bars, labels=[_fmt(v) for v in values], padding=3, fontsize=8)
+    axes.set_xlabel(chart_label(stats))
+    grouped = " / ".join(stats.group_by) or "all"
+    more = f" (top {MAX_BARS} of {len(stats.rows)})" if len(stats.rows) > MAX_BARS else ""
+    axes.set_title(f"{title}\n{chart_label(stats)} by {grouped}{more}", fontsize=10)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.margins(x=0.12)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def counts_by(items: list[Item], query: CMDBQuery) -> Stats | None:
+    """Counts of a plain answer by its most telling attribute (one the question did not fix)."""
+    fixed = {c.attr for c in query.filters if c.op in ("=", "in")}
+    mixed = len({it.type for it in items}) > 1
+    for attr in ("type", *CHART_BY) if mixed else CHART_BY:
+        if attr in fixed or (attr == "type" and len(query.types) == 1):
+            continue
+        values = Counter(it.type if attr == "type" else it.attrs.get(attr) for it in items)
+        values.pop(None, None)
+        if 2 <= len(values) <= 60:
+            rows = tuple(
+                StatRow((str(value),), count)
+                for value, count in sorted(values.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            )
+            return Stats((attr,), "count", None, rows)
+    return None
+
+
+def stats_from_rows(query: CMDBQuery, rows: list[tuple[Any, ...]]) -> Stats:
+    """`Stats` from the rows of `compile.stats_sql`: group values, count, aggregate."""
+    n = len(query.group_by)
+    stat_rows = tuple(
+        StatRow(
+            tuple(None if g is None else str(g) for g in r[:n]),
+            int(r[n]),
+            None if r[n + 1] is None else float(r[n + 1]),
+        )
+        for r in rows
+    )
+    return Stats(tuple(query.group_by), query.agg or "count", query.agg_attr, stat_rows)
+
+
+def _kind(info: AttrInfo) -> str:
+    if info.numeric:
+        return "numeric"
+    return "categorical" if info.categorical else "identifier"
+
+
+def estate_summary(schema: Schema, hidden: set[str], path: Path) -> dict[str, Any]:
+    """What a CMDB holds, JSON-ready: items per type, relation shapes, attribute kinds."""
+    attributes: dict[str, dict[str, Any]] = {}
+    for name, info in sorted(schema.attrs.items()):
+        entry: dict[str, Any] = {
+            "kind": _kind(info),
+            "items": info.count,
+            "distinct": info.distinct,
+            "types": sorted(info.types),
+        }
+        if info.numeric:
+            entry |= {"min": info.low, "max": info.high}
+        if info.categorical:
+            entry["values"] = sorted(schema.values.get(name, {}))[:12]
+        attributes[name] = entry
+    return {
+        "path": str(path),
+        "items": sum(schema.types.values()),
+        "types": dict(sorted(schema.types.items())),
+        "relations": [
+            {"from": r.src_type, "type": r.type, "to": r.dst_type, "count": r.count}
+            for r in schema.relations
+        ],
+        "attributes": attributes,
+        "hidden": sorted(hidden),
+    }
