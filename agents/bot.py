@@ -23,6 +23,7 @@ from agents.cmdb import CMDBAgent
 from agents.context_link import ContextLinker
 from agents.qa import QAAgent
 from agents.reply import Reply
+from agents.route_cues import route_prior
 from agents.router import Router, parse_command
 from agents.routing_eval import router_for
 from agents.templates import TicketTemplate
@@ -157,7 +158,7 @@ class OpsBot:
         scores: dict[str, float] = {}
         if command is None:
             query = self.encoder.encode_one(text)  # outside the lock: the slow part of a turn
-            scores = self._parts.router.scores(query)
+            scores = self._parts.router.scores(query, route_prior(text))
         at = now or self.clock()
         reply, _ = self._parts.store.run(
             session_id,

@@ -75,16 +75,36 @@ class Router:
         # Unit vectors make q·k a cosine in [-1, 1]: a low temperature sharpens the softmax.
         self._scale = 1.0 / temperature
 
-    def scores(self, query: torch.Tensor) -> dict[str, float]:
-        """The share of attention each agent receives for a unit query vector (d,)."""
+    def scores(
+        self, query: torch.Tensor, prior: dict[str, float] | None = None
+    ) -> dict[str, float]:
+        """The share of attention each agent receives for a unit query vector (d,).
+
+        `prior` adds a bias to every key of an agent (a name, or a prefix such as "ticket").
+        """
+        bias = None
+        if prior:
+            per_agent = torch.tensor(
+                [
+                    sum(b for p, b in prior.items() if a == p or a.startswith(p + ":"))
+                    for a in self.agents
+                ]
+            )  # (A,)
+            bias = self._values @ per_agent  # (N, A) @ (A,) -> (N,): each key's agent bias
         shares, _ = attention.attend(
-            query[None, :], self._keys, self._values, scale=self._scale
+            query[None, :], self._keys, self._values, scale=self._scale, bias=bias
         )  # (1, d) over (N, d) -> (1, A)
         return {name: float(s) for name, s in zip(self.agents, shares[0], strict=True)}
 
-    def route(self, query: torch.Tensor, *, allowed: Sequence[str] | None = None) -> Route:
+    def route(
+        self,
+        query: torch.Tensor,
+        *,
+        prior: dict[str, float] | None = None,
+        allowed: Sequence[str] | None = None,
+    ) -> Route:
         """The best agent for the message (optionally among `allowed` only)."""
-        scores = self.scores(query)
+        scores = self.scores(query, prior)
         pool = [a for a in self.agents if allowed is None or a in allowed] or self.agents
         best = max(pool, key=lambda a: scores[a])
         return Route(agent=best, scores=scores)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents.cards import BUILT_IN_CARDS
+from agents.route_cues import route_prior
 from agents.router import AgentCard, Router
 from agents.templates import TicketTemplate
 from knowledge.encoder import Encoder
@@ -53,7 +54,7 @@ def score_routing(router: Router, encoder: Encoder, path: Path) -> RoutingScore:
     mistakes: list[tuple[str, str, str]] = []
     vectors = encoder.encode([row["text"] for row in rows])
     for row, vector in zip(rows, vectors, strict=True):
-        predicted = router.route(vector).agent
+        predicted = router.route(vector, prior=route_prior(row["text"])).agent
         confusion[(row["label"], predicted)] += 1
         if predicted != row["label"]:
             mistakes.append((row["text"], row["label"], predicted))

@@ -64,7 +64,7 @@ def test_bot_full_incident_is_submitted_with_an_id(bot: OpsBot) -> None:
 
 def test_bot_unknown_question_offers_an_incident_with_the_symptom(bot: OpsBot) -> None:
     sid = _sid()
-    question = "the quantum flux capacitor on the mainframe emits purple smoke"
+    question = "how do I recalibrate the quantum flux capacitor on the mainframe?"
     reply = bot.handle(sid, question)
     assert reply.agent == "qa" and not reply.citations and "open an incident" in reply.text
     accepted = bot.handle(sid, "yes")

@@ -16,6 +16,7 @@ import redis
 from typer.testing import CliRunner
 
 import cli
+import commands.common
 import commands.ticket
 from agents.template_chooser import TemplateChooser
 from agents.templates import load_templates
@@ -64,7 +65,8 @@ def runner(
     shutil.copytree(key_files, home / "cache")
     monkeypatch.setenv("OPSQKV_REDIS_PREFIX", redis_prefix)
     # The real seam the command loads its encoder through, handed the already-loaded model.
-    monkeypatch.setattr(commands.ticket, "encoder_for", lambda settings: encoder)
+    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
+    commands.common._encoder_for.cache_clear()
     return CliRunner()
 
 
