@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 _HOW_TO = re.compile(
-    r"(^\s*(how|why|what now|any guidance|steps? to|troubleshoot\w*|explain|is there a runbook)\b)"
+    r"(^\s*(how(?!\s+(many|much|big|old|long))|why|what now|any guidance|steps? to|troubleshoot\w*|explain|is there a runbook)\b)"
     r"|\b(how (do|can|should|to|would) (i|we|you)?|how to|what (should|do|can) (i|we) (do|check)"
     r"|what('s| is) the (fix|procedure|runbook|best way)|runbook|fix\?|what now|how to resolve)",
     re.IGNORECASE,
