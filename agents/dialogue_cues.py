@@ -73,17 +73,58 @@ def mentions(text: str, spec: SlotSpec) -> list[Mention]:
         else r"(?=\s*(?:[,;!?]|\.(?:\s|$)|\band\b|$))"
     )
     found: list[Mention] = []
-    copula = re.compile(rf"\b(?:the\s+)?(?P<cue>{label})\s*{_COPULA}\s+(?P<v>.+?){stop}", re.I)
+    # The slot's name stands alone: "order-service" holds no mention of a service.
+    copula = re.compile(
+        rf"(?<![\w-])(?:the\s+)?(?P<cue>{label})\s*{_COPULA}\s+(?P<v>.+?){stop}", re.I
+    )
     for m in copula.finditer(text):
         found.append(Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")))
     if spec.type != "text":
-        direct = re.compile(rf"\b(?P<cue>{label})\s+(?!{_COPULA}\b)(?P<v>[\w.@:/+-]+)", re.I)
+        direct = re.compile(
+            rf"(?<![\w-])(?P<cue>{label})\s+(?!{_COPULA}\b)(?P<v>[\w.@:/+-]+)", re.I
+        )
         for m in direct.finditer(text):
             if not any(f.cue_start == m.start("cue") for f in found):
                 found.append(Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")))
     if spec.type in ("host", "service"):
-        before = re.compile(rf"(?P<v>[\w.-]+)\s+(?P<cue>{label})\b", re.I)
+        before = re.compile(rf"(?P<v>[\w.-]+)\s+(?P<cue>{label})(?![\w-])", re.I)
         for m in before.finditer(text):
             if m.group("v").lower() not in _NOT_A_NAME:
                 found.append(Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")))
     return found
+
+
+# A yes that may run on ("Yes, thanks. What's their phone number?", "That sounds great.").
+_ACCEPT_OPENING = re.compile(
+    r"^\W*(?:(?:well|oh|so|um|uh|hmm)\W+)?(?:yes|yeah|yep|yup|sure|ok|okay|alright|all\s+right|"
+    r"perfect|great|good|fine|correct|exactly|right|absolutely|definitely|certainly|of\s+course|"
+    r"confirm(?:ed)?|please\s+do|go\s+ahead|do\s+it|book\s+it|sounds\s+\w+|"
+    r"(?:that|this|it)(?:'s|\s+is|\s+one)?\s+(?:sounds|seems|works|would\s+work|will\s+work|"
+    r"is|would\s+be|will\s+be|looks)?\s*(?:good|great|fine|perfect|right|correct|nice|"
+    r"excellent|wonderful|awesome|ok|okay|alright|works)|"
+    r"(?:that|this|it)\s+(?:works|would\s+work|will\s+work|sounds|seems|suits)|suits\s+me|"
+    r"works\s+for\s+me|i\s+(?:like|love)\s+(?:it|that)|i'?ll\s+take\s+(?:it|that)|"
+    r"let'?s\s+(?:do|go\s+with|book)\s+(?:it|that))\b",
+    re.IGNORECASE,
+)
+_REFUSE = re.compile(
+    r"^\W*(?:no|nope|nah|not|never|don'?t|do\s+not|actually|rather|instead|wait|hold)\b"
+    r"|\b(?:won'?t|doesn'?t|does\s+not|will\s+not|isn'?t)\s+work\b",
+    re.IGNORECASE,
+)
+
+
+# Ending the conversation right after an offer takes it ("Thanks, that's all I need").
+_CLOSING = re.compile(
+    r"^\W*(?:(?:ok|okay|great|cool|thanks|thank\s+you|alright)\W+)*"
+    r"(?:that'?s|that\s+is|this\s+is|it'?s)\s+(?:all|it|everything)\b",
+    re.IGNORECASE,
+)
+
+
+def accepts(text: str) -> bool:
+    """Whether the user takes what was just offered or read back ("yes, and what's the
+    address?", "that sounds great", "thanks, that's all"): a yes at the start, no refusal."""
+    if _REFUSE.search(text):
+        return False
+    return bool(_ACCEPT_OPENING.match(text) or _CLOSING.match(text))

@@ -16,7 +16,7 @@ from agents.extractors.duration import parse_duration
 from errors import ConfigError
 
 SlotType = Literal[
-    "enum", "text", "int", "float", "bool", "datetime", "duration",
+    "enum", "text", "name", "int", "float", "bool", "datetime", "date", "time", "duration",
     "email", "host", "service", "ip", "url",
 ]  # fmt: skip
 ENTITY_TYPES = ("host", "service")

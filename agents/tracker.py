@@ -1,17 +1,22 @@
-"""The dialogue state tracker: iterative slot attention over each user turn.
+"""The dialogue state tracker: typed values, placed in slots by attention, gated updates.
 
 Per turn, for any template (no template is special-cased):
-  1. token states of the user utterance (contextualised by the system utterance) are K = V;
-     each slot's description embedding is a query (precomputed with KeyCache);
-  2. typed extractors propose values with character spans ("09:40", "sev2", "web-01"),
+  1. the slots the system's questions ask for: each question clause is a query against
+     the slots' ask keys (name + description embeddings);
+  2. typed extractors propose values with character spans ("09:40", "sev2", "San Jose"),
      and "the X is Y" mentions hand a span to slot X's extractor;
-  3. each (slot, candidate) is scored by the extractor's strength, the slot's attention
-     lift over the span, and whether the slot was just asked or named; spans are assigned
-     greedily, one slot per span, one value per slot;
-  4. pass 2+ masks the tokens already explained and re-attends with what is now known
-     (a chosen service narrows the hosts), until nothing changes;
+  3. each candidate's key is the embedding of its words in context ("flying to Seattle",
+     "4 seats"); its cosine with each slot query is that slot's fit. A (slot, candidate)
+     scores the extractor's strength plus the fit, more when the slot was asked or named;
+     a count must fit its slot better than the template's other counts. Spans are
+     assigned greedily, one slot per span, one value per slot; a value the state already
+     holds stays with its slot;
+  4. pass 2+ re-scores with what is now known (a chosen service narrows the hosts),
+     until nothing changes;
   5. the answer to the slot just asked is read from what is left of the utterance;
-  6. a gate decides what may overwrite a filled slot: the slot just asked, a slot named
+  6. a yes to an offer or a read-back ("sounds good", "yes, and the address?") reads the
+     system's words the same way and takes its values for what the user left open;
+  7. a gate decides what may overwrite a filled slot: the slot just asked, a slot named
      explicitly, an enum value said outright, or an utterance that corrects itself.
 """
 
@@ -23,20 +28,24 @@ from datetime import datetime
 
 import torch
 
-from agents.dialogue_cues import is_affirmation, is_correction, mentions
+from agents.candidate_fit import RESULT_COUNT, FitScorer, context_phrase, counted_noun
+from agents.dialogue_cues import accepts, is_correction, mentions
 from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
 from agents.extractors.entities import EntityCatalog
 from agents.extractors.factory import build_extractor
 from agents.extractors.text import says_nothing
-from agents.slot_attention import DEFAULT_SCALE, lift_bonus, slot_weights, span_lift
-from agents.templates import TicketTemplate
+from agents.templates import SlotSpec, TicketTemplate
 from agents.tracker_turn import (
     Choice,
     TurnReading,
     apply_choices,
+    held_elsewhere,
+    held_words,
     may_write,
+    question_clauses,
     related_names,
     residual,
+    restates,
 )
 from knowledge.attention import cosine_matrix
 from knowledge.encoder import Encoder
@@ -48,8 +57,16 @@ _ACCEPT = 0.3  # lowest score a candidate may fill a slot with
 _PENDING_BONUS = 0.3
 _MENTION_BONUS = 0.3
 _REQUIRED_BONUS = 0.05  # of two slots equally likely, fill the one the ticket needs
-_SYSTEM_CONTEXT = 120  # characters of the system utterance kept as context (its last question)
-_ASKED_MIN = 0.4  # cosine a system question needs to a slot to count as asking it
+_ASKED_MIN = 0.45  # cosine a question clause needs to a slot to count as asking for it
+_ASKED_MARGIN = 0.05  # over the runner-up slot
+_UNASKED_MIN = 0.8  # strength a value needs to fill a slot while other slots were asked
+_OFFER_MIN = 1.2  # score (strength + fit) an offered name needs to be taken on a yes
+_OFFER_LITERAL_MIN = 0.8  # ... and an offered literal value (an enum value, a date, a count)
+_FIT_WEIGHT = 1.0
+_WINDOWS = (1, 2, 3)  # words of left context in a candidate's key phrases (averaged)
+_COUNTED = ("int", "float")
+_COUNT_MIN = 0.25  # fit "4 seats" needs to its slot ("one way" fits no count)
+_BARE_COUNT_MIN = 0.2  # fit of a number counting nothing said ("a table for 2")
 
 
 @dataclass
@@ -58,6 +75,8 @@ class _Prepared:
 
     queries: torch.Tensor  # (S, d) unit slot queries
     extractors: dict[str, Extractor]
+    ask_keys: torch.Tensor  # (S, d) what a question asking for each slot looks like
+    prompt_keys: torch.Tensor  # (S, d) the question the template itself asks each slot with
 
 
 class SlotTracker:
@@ -68,13 +87,11 @@ class SlotTracker:
         encoder: Encoder,
         key_cache: KeyCache,
         entities: EntityCatalog | None = None,
-        *,
-        scale: float = DEFAULT_SCALE,
     ) -> None:
         self.encoder = encoder
         self.key_cache = key_cache
         self.entities = entities
-        self.scale = scale
+        self.fitter = FitScorer(encoder.encode_one)
         self._prepared: dict[tuple[str, str], _Prepared] = {}
 
     def prepare(self, template: TicketTemplate) -> _Prepared:
@@ -92,7 +109,18 @@ class SlotTracker:
                 extractors[spec.name] = build_extractor(
                     spec, catalog=self.entities, embed=self.encoder.encode_one, name_keys=name_keys
                 )
-            self._prepared[tag] = _Prepared(queries, extractors)
+            labels = self.key_cache.keys(f"slotl_{safe}", [s.label for s in template.slots])
+            # A question asks for a slot by its name as words ("which restaurant"); the
+            # description adds what it means. Their mean is the slot's ask key.
+            ask_keys = torch.nn.functional.normalize(queries + labels, dim=-1)  # (S, d)
+            # A slot's own prompt is the surest sign it is being asked; without one, the
+            # ask key stands in.
+            prompted = [i for i, spec in enumerate(template.slots) if spec.prompt]
+            prompt_keys = ask_keys.clone()
+            if prompted:
+                said = [template.slots[i].ask for i in prompted]
+                prompt_keys[prompted] = self.key_cache.keys(f"slotp_{safe}", said)
+            self._prepared[tag] = _Prepared(queries, extractors, ask_keys, prompt_keys)
         return self._prepared[tag]
 
     def update(
@@ -116,7 +144,7 @@ class SlotTracker:
         for _ in range(MAX_PASSES):
             if not self._one_pass(turn, state, template, prepared):
                 break
-        if is_affirmation(user_utterance) and system_utterance:
+        if accepts(user_utterance) and system_utterance:
             # "sounds good" answers an offer, not the question: it is no slot's value
             self._accept_offers(turn, state, template, prepared, system_utterance)
             if turn.pending and template.slot(turn.pending).type == "bool":
@@ -135,91 +163,41 @@ class SlotTracker:
         user: str,
         now: datetime,
     ) -> TurnReading:
-        # The user's words come first so truncation only ever cuts the system's.
-        context = system.strip()[-_SYSTEM_CONTEXT:]
-        encoded = self.encoder.token_states(f"{user}\n{context}" if context else user)
-        keep = [i for i, (s, _) in enumerate(encoded.offsets) if s < len(user)]
         pending = state.pending if state.pending and template.has_slot(state.pending) else None
-        if pending is None and system.strip():
-            pending = self._asked(template, prepared, system)
+        asked = [pending] if pending else self._asked(template, prepared, system)
         return TurnReading(
             text=user,
-            offsets=[encoded.offsets[i] for i in keep],
-            states=encoded.states[keep],
-            active=torch.ones(len(keep), dtype=torch.bool),
-            pending=pending,
+            pending=asked[0] if asked else None,
+            asked=frozenset(asked),
             correction=is_correction(user),
             ctx=ExtractContext(now=now, related=related_names(state.values(), template)),
         )
 
-    def _asked(self, template: TicketTemplate, prepared: _Prepared, system: str) -> str | None:
-        """The slot a system question asks for, when the state does not say (replayed dialogues)."""
-        if "?" not in system:
-            return None
-        question = system.strip().split("?")[0][-200:]
-        sims = cosine_matrix(self.encoder.encode_one(question)[None], prepared.queries)[0]  # (S,)
-        top = torch.topk(sims, min(2, len(sims)))
-        best = float(top.values[0])
-        second = float(top.values[1]) if len(sims) > 1 else -1.0
-        if best < _ASKED_MIN or best - second < 0.05:
-            return None
-        return template.slots[int(top.indices[0])].name
+    def _asked(self, template: TicketTemplate, prepared: _Prepared, system: str) -> list[str]:
+        """The slots the system's questions ask for, when the state does not say (replayed
+        dialogues): each clause of a question may ask for one ("Which city, and what time?")."""
+        asked: list[str] = []
+        for clause in question_clauses(system):
+            key = self.encoder.encode_one(clause[-200:])  # (d,)
+            by_name = cosine_matrix(key[None], prepared.ask_keys)[0]  # (1, d) @ (d, S) -> (S,)
+            by_prompt = cosine_matrix(key[None], prepared.prompt_keys)[0]  # (S,)
+            sims = torch.maximum(by_name, by_prompt)  # (S,)
+            top = torch.topk(sims, min(2, len(sims)))
+            best = float(top.values[0])
+            second = float(top.values[1]) if len(sims) > 1 else -1.0
+            slot = template.slots[int(top.indices[0])].name
+            if best >= _ASKED_MIN and best - second >= _ASKED_MARGIN and slot not in asked:
+                asked.append(slot)
+        return asked
 
     def _one_pass(
         self, turn: TurnReading, state: TicketState, template: TicketTemplate, prepared: _Prepared
     ) -> bool:
-        """Score every open slot's candidates against fresh attention; True if any was chosen."""
-        weights = slot_weights(
-            prepared.queries, turn.states, turn.active, scale=self.scale
-        )  # (S, T)
-        options: list[Choice] = []
-        for index, spec in enumerate(template.slots):
-            if spec.name in turn.chosen:
-                continue
-            extractor = prepared.extractors[spec.name]
-            asked = spec.name == turn.pending
-            found = extractor.find(turn.text, turn.ctx)
-            for refusal in found.refusals:
-                if not turn.taken(refusal.start, refusal.end):
-                    turn.refusals.setdefault(spec.name, refusal.reason)
-            scored = [(c, False) for c in found.candidates]
-            for mention in mentions(turn.text, spec):
-                read = extractor.read(turn.text[mention.start : mention.end], turn.ctx)
-                if isinstance(read, Refusal):
-                    turn.refusals.setdefault(spec.name, read.reason)
-                    continue
-                shifted = Candidate(
-                    read.value,
-                    mention.start + read.start,
-                    mention.start + read.end,
-                    max(read.strength, 0.9),
-                    read.verified,
-                    read.suggestions,
-                )
-                scored.append((shifted, True))
-            held = state.value(spec.name)
-            for candidate, named in scored:
-                if turn.taken(candidate.start, candidate.end):
-                    continue
-                if held == candidate.value and not asked:
-                    continue  # said again: nothing to change, and the words may answer another slot
-                lift = span_lift(
-                    weights, turn.offsets, turn.active, candidate.start, candidate.end
-                )[index]
-                score = candidate.strength + lift_bonus(float(lift))
-                score += _PENDING_BONUS if asked else 0.0
-                score += _REQUIRED_BONUS if spec.required else 0.0
-                score += _MENTION_BONUS if named else 0.0
-                # An enum value said outright may replace an old one, unless another slot
-                # was just asked: then the words are most likely part of that answer.
-                outright = spec.type == "enum" and candidate.strength >= 1.0 and not turn.pending
-                # While another slot is asked, only sure values may fill this one unasked.
-                if turn.pending and not asked and not named and candidate.strength < 0.9:
-                    continue
-                score += 0.001 * candidate.start / max(1, len(turn.text))  # later wins a tie
-                options.append(Choice(spec.name, candidate, score, asked or named or outright))
+        """Score every open slot's candidates and choose greedily; True if any was chosen."""
         chose = False
-        for option in sorted(options, key=lambda o: -o.score):
+        for option in sorted(
+            self._options(turn, state, template, prepared), key=lambda o: -o.score
+        ):
             if option.score < _ACCEPT or option.slot in turn.chosen:
                 continue
             if turn.taken(option.candidate.start, option.candidate.end):
@@ -228,13 +206,116 @@ class SlotTracker:
                 continue
             turn.chosen[option.slot] = option
             chose = True
-            for i, (s, e) in enumerate(turn.offsets):
-                if s < option.candidate.end and option.candidate.start < e:
-                    turn.active[i] = False
         if chose:
             known = state.values() | {n: c.candidate.value for n, c in turn.chosen.items()}
             turn.ctx = ExtractContext(now=turn.ctx.now, related=related_names(known, template))
         return chose
+
+    def _options(
+        self, turn: TurnReading, state: TicketState, template: TicketTemplate, prepared: _Prepared
+    ) -> list[Choice]:
+        """Every (slot, candidate) pair worth choosing, scored: the extractor's strength, the
+        slot's fit to the candidate's words, and whether the slot was asked or named."""
+        options: list[Choice] = []
+        claimed: list[Choice] = []  # words that restate a held value: that slot's, no other's
+        held = held_words(state)
+        for index, spec in enumerate(template.slots):
+            if spec.name in turn.chosen:
+                continue
+            asked = spec.name in turn.asked
+            for candidate, named in self._candidates(turn, spec, prepared):
+                if turn.taken(candidate.start, candidate.end):
+                    continue
+                said = turn.text[candidate.start : candidate.end]
+                # "San Jose" said again (or read back) is still the city, not a restaurant.
+                if not named and held_elsewhere(said, spec.name, held):
+                    continue
+                if state.value(spec.name) == candidate.value and not asked:
+                    claimed.append(Choice(spec.name, candidate, 0.0, False, said=said))
+                    continue
+                # While another slot is asked, only sure values may fill this one unasked.
+                if turn.asked and not asked and not named and candidate.strength < _UNASKED_MIN:
+                    continue
+                counted = spec.type in _COUNTED
+                fit = float(self._fit(turn, prepared, candidate, counted)[index])
+                if (
+                    counted
+                    and not (asked or named)
+                    and not self._counts_for(turn, template, prepared, candidate, index, fit)
+                ):
+                    continue
+                score = candidate.strength + _FIT_WEIGHT * fit
+                score += _PENDING_BONUS if asked else 0.0
+                score += _REQUIRED_BONUS if spec.required else 0.0
+                score += _MENTION_BONUS if named else 0.0
+                # An enum value said outright may replace an old one, unless another slot
+                # was just asked: then the words are most likely part of that answer.
+                outright = spec.type == "enum" and candidate.strength >= 1.0 and not turn.asked
+                score += 0.001 * candidate.start / max(1, len(turn.text))  # later wins a tie
+                options.append(
+                    Choice(spec.name, candidate, score, asked or named or outright, said=said)
+                )
+        turn.restated.update(c.slot for c in claimed)
+        return [o for o in options if not any(_overlap(c.candidate, o.candidate) for c in claimed)]
+
+    def _candidates(
+        self, turn: TurnReading, spec: SlotSpec, prepared: _Prepared
+    ) -> list[tuple[Candidate, bool]]:
+        """The slot's typed values in the text, and those in "the <slot> is X" (named=True)."""
+        extractor = prepared.extractors[spec.name]
+        found = extractor.find(turn.text, turn.ctx)
+        for refusal in found.refusals:
+            if not turn.taken(refusal.start, refusal.end):
+                turn.refusals.setdefault(spec.name, refusal.reason)
+        scored = [(c, False) for c in found.candidates]
+        for mention in mentions(turn.text, spec):
+            read = extractor.read(turn.text[mention.start : mention.end], turn.ctx)
+            if isinstance(read, Refusal):
+                turn.refusals.setdefault(spec.name, read.reason)
+                continue
+            shifted = Candidate(
+                read.value,
+                mention.start + read.start,
+                mention.start + read.end,
+                max(read.strength, 0.9),
+                read.verified,
+                read.suggestions,
+            )
+            scored.append((shifted, True))
+        return scored
+
+    def _fit(
+        self, turn: TurnReading, prepared: _Prepared, candidate: Candidate, counted: bool
+    ) -> torch.Tensor:
+        """Each slot's fit (S,) to a candidate's words: the mean cosine of its key phrases
+        (one per context width) with the slot queries; each phrase is embedded once a turn."""
+        fits = []
+        for width in _WINDOWS:
+            phrase = context_phrase(
+                turn.text, candidate.start, candidate.end, counted=counted, left_words=width
+            )
+            if phrase not in turn.fits:
+                turn.fits[phrase] = self.fitter.fit(prepared.queries, phrase)
+            fits.append(turn.fits[phrase])
+        return torch.stack(fits).mean(dim=0)  # (W, S) -> (S,)
+
+    def _counts_for(
+        self,
+        turn: TurnReading,
+        template: TicketTemplate,
+        prepared: _Prepared,
+        candidate: Candidate,
+        index: int,
+        fit: float,
+    ) -> bool:
+        """Whether an unasked number counts slot `index`'s things: "4 seats" fits it well
+        enough, and better than any other count slot ("one way", "1 layover" count nothing)."""
+        bare = counted_noun(turn.text, candidate.end) is None
+        if fit < (_BARE_COUNT_MIN if bare else _COUNT_MIN):
+            return False
+        fits = self._fit(turn, prepared, candidate, True)
+        counts = [i for i, spec in enumerate(template.slots) if spec.type in _COUNTED]
+        return max(counts, key=lambda i: float(fits[i])) == index
 
     def _read_answer(
         self, turn: TurnReading, template: TicketTemplate, prepared: _Prepared
@@ -269,15 +350,33 @@ class SlotTracker:
         prepared: _Prepared,
         system: str,
     ) -> None:
-        """A yes to "how about Blue Bottle?": take the one value offered per slot."""
-        for spec in template.slots:
-            if spec.name in turn.chosen or state.value(spec.name) is not None:
+        """A yes to "how about Blue Bottle at 6 pm?" or to a read-back: the system's values,
+        read from its words as the user's are, fill what the user's turn left open."""
+        offer = TurnReading(
+            text=system, pending=None, asked=frozenset(), correction=False, ctx=turn.ctx
+        )
+        options = sorted(self._options(offer, state, template, prepared), key=lambda o: -o.score)
+        for option in options:
+            # A literal value (an enum, a date) or a count that passed its own test is surely
+            # what it says; a name needs to fit its slot.
+            literal = (
+                option.candidate.strength >= 1.0 or template.slot(option.slot).type in _COUNTED
+            )
+            needed = _OFFER_LITERAL_MIN if literal else _OFFER_MIN
+            if option.score < needed or option.slot in turn.chosen:
                 continue
-            found = prepared.extractors[spec.name].find(system, turn.ctx)
-            offered = {c.value for c in found.candidates if c.strength >= 0.9}
-            if len(offered) == 1:
-                candidate = next(c for c in found.candidates if c.value in offered)
-                said = system[candidate.start : candidate.end]
-                turn.chosen[spec.name] = Choice(
-                    spec.name, candidate, candidate.strength, True, said=said
-                )
+            if option.slot in offer.chosen or offer.taken(
+                option.candidate.start, option.candidate.end
+            ):
+                continue
+            if RESULT_COUNT.search(system[: option.candidate.start]):
+                continue  # "I found 4 flights" counts results, not what the user wants
+            held = state.slots.get(option.slot)
+            if held is not None and (option.slot in offer.restated or restates(held, option)):
+                continue  # the read-back says the held value (again, or at length): confirmed
+            offer.chosen[option.slot] = option
+        turn.chosen.update(offer.chosen)
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.start < b.end and b.start < a.end

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import torch
+from rapidfuzz import fuzz
 
 from agents.extractors.base import Candidate, ExtractContext
 from agents.templates import ENTITY_TYPES, TicketTemplate
@@ -17,6 +18,8 @@ CONNECTOR = re.compile(
     r"(?:\b(?:since|at|from|on|in|for|by|around|about|starting|started|to|is|it's|of)\s*,?\s*)+$",
     re.IGNORECASE,
 )
+
+SAME_WORDS = 90.0  # rapidfuzz ratio at which two wordings name the same thing
 
 
 @dataclass(frozen=True)
@@ -35,14 +38,14 @@ class TurnReading:
     """Working state of one update."""
 
     text: str
-    offsets: list[tuple[int, int]]
-    states: torch.Tensor  # (T, d)
-    active: torch.Tensor  # (T,) bool: tokens not yet explained
-    pending: str | None
+    pending: str | None  # the slot whose answer is read from what is left of the text
+    asked: frozenset[str]  # every slot the system's questions asked for
     correction: bool
     ctx: ExtractContext
     chosen: dict[str, Choice] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)
+    fits: dict[str, torch.Tensor] = field(default_factory=dict)  # phrase -> (S,) slot fits
+    restated: set[str] = field(default_factory=set)  # slots whose held value was said again
 
     def taken(self, start: int, end: int) -> bool:
         """Whether characters [start, end) already went to a slot."""
@@ -75,6 +78,42 @@ def apply_choices(new: TicketState, turn: TurnReading) -> None:
     for name, reason in turn.refusals.items():
         if name not in turn.chosen:
             new.issues[name] = reason
+
+
+def question_clauses(text: str) -> list[str]:
+    """The clauses of the questions in `text`: "What city? Which restaurant and what time?"
+    gives "What city", "Which restaurant", "what time"."""
+    clauses: list[str] = []
+    for part in text.split("?")[:-1]:
+        question = re.split(r"(?<=[.!])\s+", part.strip())[-1]
+        clauses.extend(
+            c.strip() for c in re.split(r",|;|\s--?\s|—|\band\b|\bor\b", question) if c.strip()
+        )
+    return clauses
+
+
+def held_words(state: TicketState) -> dict[str, str]:
+    """The words each filled slot's value was read from (its value when there are none)."""
+    return {name: belief.span or str(belief.value) for name, belief in state.slots.items()}
+
+
+def held_elsewhere(said: str, slot: str, held: Mapping[str, str]) -> bool:
+    """Whether words name the value another slot holds ("Bourbon Steaks" for a held
+    "Bourbon Steak"): then they are about that slot, not this one."""
+    return any(
+        other != slot and fuzz.ratio(said.casefold(), words.casefold()) >= SAME_WORDS
+        for other, words in held.items()
+    )
+
+
+def restates(held: SlotBelief, choice: Choice) -> bool:
+    """Whether an offered value only says again what the slot holds ("Sipan" as "Sipan
+    Peruvian Restaurant & Bar", "11:30" as "11:30 am")."""
+    if held.value == choice.candidate.value:
+        return True
+    said = set(re.findall(r"\w+", (held.span or str(held.value)).casefold()))
+    offered = set(re.findall(r"\w+", (choice.said or "").casefold()))
+    return bool(said) and bool(offered) and (said <= offered or offered <= said)
 
 
 def may_write(state: TicketState, choice: Choice, turn: TurnReading) -> bool:

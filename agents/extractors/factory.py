@@ -7,10 +7,12 @@ from collections.abc import Callable
 import torch
 
 from agents.extractors.base import Extractor
+from agents.extractors.dates import DateExtractor, TimeExtractor
 from agents.extractors.datetimes import DatetimeExtractor
 from agents.extractors.duration import DurationExtractor
 from agents.extractors.entities import EntityCatalog, EntityExtractor
 from agents.extractors.enums import EnumExtractor
+from agents.extractors.names import NameExtractor
 from agents.extractors.numbers import BoolExtractor, NumberExtractor
 from agents.extractors.patterns import EmailExtractor, IPExtractor, URLExtractor
 from agents.extractors.text import TextExtractor
@@ -30,6 +32,12 @@ def build_extractor(
             return EnumExtractor(slot.values or [], embed=embed, name_keys=name_keys)
         case "datetime":
             return DatetimeExtractor(slot.when)
+        case "date":
+            return DateExtractor()
+        case "time":
+            return TimeExtractor()
+        case "name":
+            return NameExtractor()
         case "duration":
             return DurationExtractor(slot.max_duration)
         case "int" | "float":

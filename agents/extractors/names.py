@@ -1,0 +1,132 @@
+"""Names of things (places, venues, people, titles) in a sentence: "San Jose", "Rosie Mccann's".
+
+A name is a run of capitalised words, which may hold short linking words ("Ada And The
+Engine", "Bank of America") and a number after a word ("Big 4", "Studio 9294"). The first
+word of a sentence is capitalised anyway, so a lone capitalised word opening a sentence
+("Seattle is ...", "Check to see ...") is a less sure name, and a verb there is none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agents.extractors.base import Candidate, ExtractContext, Findings, Refusal
+from agents.extractors.text import says_nothing, trim_answer
+
+_WORD = re.compile(r"[A-Za-z0-9](?:[\w'’&-]|\.(?=\w))*|&|@")
+# Lower-case words that may sit inside a name, never at its ends.
+_LINKS = {"of", "the", "and", "&", "de", "del", "la", "le", "@", "y"}
+# Capitalised words that open sentences or stand alone without naming anything.
+_NOT_NAMES = {
+    "i", "i'm", "i'd", "i'll", "i've", "im", "id", "a", "an", "the", "this", "that", "these",
+    "those", "it", "it's", "its", "is", "are", "was", "be", "do", "does", "did", "can", "could",
+    "would", "will", "shall", "should", "may", "might", "must", "please", "yes", "yeah", "yep",
+    "yup", "no", "nope", "ok", "okay", "sure", "thanks", "thank", "hi", "hello", "hey", "great",
+    "good", "fine", "perfect", "cool", "nice", "alright", "right", "well", "so", "and", "but",
+    "or", "also", "then", "what", "what's", "which", "where", "when", "who", "how", "why",
+    "whats", "there", "there's", "here", "let", "let's", "lets", "find", "search", "look", "book",
+    "get", "make", "give", "tell", "show", "help", "try", "play", "reserve", "want", "need",
+    "like", "just", "actually", "sorry", "awesome", "excellent", "wonderful", "exactly",
+    "correct", "confirm", "confirming", "you", "your", "you're", "you'd", "you'll", "we'd", "we", "we're", "my", "me", "our",
+    "they", "their", "he", "she", "his", "her", "on", "in", "at", "for", "to", "from", "with",
+    "of", "by", "as", "if", "not", "any", "some", "all", "one", "how's", "that's", "sounds",
+    "wait", "hmm", "um", "now", "today", "tomorrow", "tonight", "yesterday", "next", "none",
+    "nothing", "anything", "something", "everything", "nah", "oh", "ah", "absolutely",
+    "certainly", "definitely", "understood", "got", "don't", "didn't", "doesn't", "isn't",
+    "can't", "won't", "wouldn't", "couldn't", "am",
+    # Months and weekdays belong to dates.
+    "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+}  # fmt: skip
+# Verbs that open requests; capitalised only because they start the sentence.
+_VERBS = {
+    "check", "read", "add", "go", "put", "set", "change", "cancel", "call", "ask", "see", "say",
+    "use", "keep", "take", "send", "buy", "order", "pick", "choose", "select", "start", "stop",
+    "listen", "hear", "uh", "leave", "fly", "travel", "depart",
+}  # fmt: skip
+_NUMBER = re.compile(r"[\d.,:$%]+(?:st|nd|rd|th)?")
+_BREAK = re.compile(r"[,;:!?.\n()]")
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    """A name and where it was written."""
+
+    start: int
+    end: int
+    sure: bool  # False: a lone capitalised word opening a sentence ("Seattle is ...")
+
+
+def _is_name_word(word: str) -> bool:
+    return word[:1].isupper() and word.lower() not in _NOT_NAMES and not _NUMBER.fullmatch(word)
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:\n"
+
+
+def find_names(text: str) -> list[NameSpan]:
+    """Every run of capitalised words in `text` that is not just a sentence opener."""
+    words = list(_WORD.finditer(text))
+    spans: list[NameSpan] = []
+    i = 0
+    while i < len(words):
+        if not _is_name_word(words[i].group(0)):
+            i += 1
+            continue
+        last = i
+        j = i + 1
+        while j < len(words) and not _BREAK.search(text[words[j - 1].end() : words[j].start()]):
+            word = words[j].group(0)
+            if _is_name_word(word):
+                last = j
+            elif (
+                _NUMBER.fullmatch(word)
+                and last == j - 1
+                and not re.match(r"\s*[:.]\d", text[words[j].end() :])
+            ):
+                last = j  # "Big 4", "Studio 9294"; not "at 11:30"
+            elif word.lower() not in _LINKS and not word[:1].isupper():
+                break  # a capitalised small word links ("Uncle Yu's At The Vineyard")
+            j += 1
+        start, end = words[i].start(), words[last].end()
+        lone = (
+            last == i
+            and _opens_sentence(text, start)
+            and bool(re.match(r" [a-z]", text[end : end + 2]))
+        )
+        first = words[i].group(0).lower()
+        if lone and (first.endswith("ing") or first in _VERBS):
+            i += 1  # "Booking a table ...", "Check to see ...": a verb opening the sentence
+            continue
+        the = re.search(r"\bThe\s+$", text[:start])
+        if the and not lone:
+            start = the.start()  # "The Cooperage": the article is part of the name
+        spans.append(NameSpan(start, end, sure=not lone))
+        i = last + 1
+    return spans
+
+
+class NameExtractor:
+    """Names: spotted anywhere when capitalised; any words when they are the whole answer."""
+
+    def find(self, text: str, ctx: ExtractContext) -> Findings:
+        found = Findings()
+        for span in find_names(text):
+            value = text[span.start : span.end]
+            strength = 0.8 if span.sure else 0.6
+            found.candidates.append(Candidate(value, span.start, span.end, strength))
+        return found
+
+    def read(self, text: str, ctx: ExtractContext) -> Candidate | Refusal:
+        names = self.find(text, ctx).candidates
+        if len(names) == 1:
+            return names[0]
+        start, end = trim_answer(text)
+        value = text[start:end]
+        if not value or says_nothing(value):
+            return Refusal("that answer named nothing", 0, len(text))
+        return Candidate(value, start, end, 0.7)
