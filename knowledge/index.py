@@ -5,21 +5,26 @@ list items: every later row moves down, so the index always mirrors the store ro
 Scores are raw dot products of unit vectors (cosine), best first.
 
 An approximate index (knowledge/ann.py) implements the same protocol; `make_index` and
-`open_index` are the one place that chooses between them.
+`open_index` are the one place that chooses between them: "auto" is exact below
+`ANN_THRESHOLD` keys and the HNSW graph from there on, switching when a store grows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
 import torch
 
 from errors import ConfigError
-from knowledge.attention import scaled_scores, top_k
+from knowledge.attention import attend_selected, scaled_scores, top_k
 
-IndexKind = Literal["auto", "exact"]
-INDEX_KINDS: tuple[str, ...] = ("auto", "exact")
+IndexKind = Literal["auto", "exact", "ann"]
+INDEX_KINDS: tuple[str, ...] = ("auto", "exact", "ann")
+# Below this many keys exact search takes a few ms and needs no graph build (bench/README.md).
+ANN_THRESHOLD = 100_000
+BuildProgress = Callable[[int, int], None]  # (keys linked so far, total) while a graph builds
 
 
 class VectorIndex(Protocol):
@@ -108,16 +113,157 @@ class ExactIndex:
         """Nothing to save: the exact index is the store's keys themselves."""
 
 
-def make_index(keys: torch.Tensor, kind: str = "auto") -> VectorIndex:
-    """A fresh index over `keys` (N, d); "auto" picks by size (today always exact)."""
-    _check_kind(kind)
-    return ExactIndex(keys)
+class GrowingIndex(ExactIndex):
+    """The "auto" index of a small store: exact until it holds `threshold` keys, then HNSW.
+
+    The switch happens in `add`, so a store that grows past the threshold is saved with
+    its graph and re-opens without a build. After it, every call goes to the graph.
+    """
+
+    def __init__(
+        self, keys: torch.Tensor, threshold: int, progress: BuildProgress | None = None
+    ) -> None:
+        super().__init__(keys)
+        self.threshold = threshold
+        self._progress = progress
+        self._graph: VectorIndex | None = None
+
+    @property
+    def graph(self) -> VectorIndex | None:
+        """The HNSW index once the switch happened, else None."""
+        return self._graph
+
+    @property
+    def keys(self) -> torch.Tensor:
+        """The (N, d) keys while exact; after the switch the graph holds them."""
+        if self._graph is not None:
+            raise AttributeError("this index switched to the HNSW graph; read keys from the store")
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self._graph) if self._graph is not None else super().__len__()
+
+    def search(
+        self, queries: torch.Tensor, k: int, allowed_rows: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """See `VectorIndex.search`."""
+        if self._graph is not None:
+            return self._graph.search(queries, k, allowed_rows)
+        return super().search(queries, k, allowed_rows)
+
+    def add(self, vectors: torch.Tensor) -> None:
+        """Append rows; reaching the threshold builds the graph over all keys."""
+        if self._graph is not None:
+            self._graph.add(vectors)
+            return
+        super().add(vectors)
+        if super().__len__() >= self.threshold:
+            self._graph = _build_ann(self._keys, self._progress)
+            self.kind = self._graph.kind
+            self._keys = self._keys[:0]  # the graph keeps its own copy
+
+    def update(self, rows: torch.Tensor, vectors: torch.Tensor) -> None:
+        """See `VectorIndex.update`."""
+        if self._graph is not None:
+            self._graph.update(rows, vectors)
+        else:
+            super().update(rows, vectors)
+
+    def remove(self, rows: torch.Tensor) -> None:
+        """See `VectorIndex.remove`; a store that shrinks keeps its graph."""
+        if self._graph is not None:
+            self._graph.remove(rows)
+        else:
+            super().remove(rows)
+
+    def save(self, folder: Path) -> None:
+        """The graph, once there is one; the exact index has nothing to save."""
+        if self._graph is not None:
+            self._graph.save(folder)
 
 
-def open_index(folder: Path, keys: torch.Tensor, kind: str = "auto") -> VectorIndex:
-    """The index saved in `folder` for these `keys`, or a fresh one when none fits."""
+def make_index(
+    keys: torch.Tensor,
+    kind: str = "auto",
+    *,
+    ann_threshold: int = ANN_THRESHOLD,
+    progress: BuildProgress | None = None,
+) -> VectorIndex:
+    """A fresh index over `keys` (N, d); "auto" is exact below `ann_threshold` keys."""
     _check_kind(kind)
-    return ExactIndex(keys)
+    if kind == "exact":
+        return ExactIndex(keys)
+    if kind == "ann":
+        return _build_ann(keys, progress)
+    if keys.shape[0] < ann_threshold:
+        return GrowingIndex(keys, ann_threshold, progress)
+    return _build_ann(keys, progress)
+
+
+def open_index(
+    folder: Path,
+    keys: torch.Tensor,
+    kind: str = "auto",
+    *,
+    ann_threshold: int = ANN_THRESHOLD,
+    progress: BuildProgress | None = None,
+) -> VectorIndex:
+    """The index saved in `folder` for these `keys`, or a fresh one when none fits.
+
+    The ANN graph is loaded when it was saved for exactly these keys; otherwise it is
+    built (and `rebuilt_because` says why). The exact index has nothing on disk.
+    """
+    _check_kind(kind)
+    if kind == "exact":
+        return ExactIndex(keys)
+    if kind == "ann":
+        return _open_ann(folder, keys, progress)
+    if keys.shape[0] < ann_threshold:
+        return GrowingIndex(keys, ann_threshold, progress)
+    return _open_ann(folder, keys, progress)
+
+
+def attend_top_k(
+    index: VectorIndex,
+    queries: torch.Tensor,
+    values: torch.Tensor,
+    k: int,
+    *,
+    scale: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sparse top-k attention through an index: values are read only at the k rows it finds.
+
+    Returns (output (Q, dv), weights (Q, k'), rows (Q, k')); `scale` defaults to 1/√d.
+    """
+    scores, rows = index.search(queries, k)  # (Q, k'), (Q, k') unscaled dot products
+    scale = queries.shape[-1] ** -0.5 if scale is None else scale
+    return attend_selected(scores * scale, rows, values)
+
+
+def _build_ann(keys: torch.Tensor, progress: BuildProgress | None) -> VectorIndex:
+    from knowledge.ann import HnswIndex  # imported late: ann.py builds on this module
+
+    return HnswIndex.build(keys, progress=_counting(progress, int(keys.shape[0])))
+
+
+def _open_ann(folder: Path, keys: torch.Tensor, progress: BuildProgress | None) -> VectorIndex:
+    from knowledge.ann import HnswIndex
+
+    return HnswIndex.open(folder, keys, progress=_counting(progress, int(keys.shape[0])))
+
+
+def _counting(progress: BuildProgress | None, total: int) -> Callable[[int], None] | None:
+    """Turn (done, total) progress into the per-chunk counts the graph build reports."""
+    if progress is None:
+        return None
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    return step
 
 
 def _check_kind(kind: str) -> None:
