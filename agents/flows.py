@@ -22,12 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agents.bot import OpsBot
 from agents.flow_values import same
-from agents.templates import TicketTemplate, first_error
+from agents.templates import TicketTemplate, first_error, read_yaml_mapping
 from agents.ticket_desk import TicketDesk
 from agents.workflow import AGENT_NAME
 from errors import ConfigError, InputError
@@ -113,16 +112,7 @@ class FlowResult:
 
 def load_flow(path: Path, templates: Mapping[str, TicketTemplate]) -> Flow:
     """A flow file, validated against the templates; any problem is one ConfigError line."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"cannot read flow {path} ({e.strerror}); check the path") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"flow {path} is not valid YAML{at}; fix the file") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"flow {path} must be a YAML mapping with name and turns")
+    data = read_yaml_mapping(path, "flow", "name and turns")
     try:
         flow = Flow.model_validate(data)
     except ValidationError as e:

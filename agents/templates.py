@@ -143,18 +143,24 @@ class TicketTemplate(_Spec):
         return [f"{self.title}: {self.description}", *self.examples]
 
 
-def load_template_file(path: Path) -> TicketTemplate:
-    """One template from YAML; anything wrong is one ConfigError naming the file and field."""
+def read_yaml_mapping(path: Path, what: str, fields: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping; anything else is one ConfigError naming the file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise ConfigError(f"cannot read template {path} ({e.strerror})") from e
+        raise ConfigError(f"cannot read {what} {path} ({e.strerror}); check the path") from e
     except yaml.YAMLError as e:
-        where = getattr(e, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise ConfigError(f"template {path} is not valid YAML{at}; fix the file") from e
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{what} {path} is not valid YAML{at}; fix the file") from e
     if not isinstance(data, dict):
-        raise ConfigError(f"template {path} must be a YAML mapping with name, title, slots…")
+        raise ConfigError(f"{what} {path} must be a YAML mapping with {fields}")
+    return data
+
+
+def load_template_file(path: Path) -> TicketTemplate:
+    """One template from YAML; anything wrong is one ConfigError naming the file and field."""
+    data = read_yaml_mapping(path, "template", "name, title, slots…")
     try:
         return TicketTemplate.model_validate(data)
     except ValidationError as e:

@@ -15,17 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from agents.extractors.base import Candidate, ExtractContext, Findings, Refusal, first_or_refusal
+from agents.extractors.dates import MONTHS
 from agents.extractors.duration import DURATION_PHRASE, phrase_seconds
 
 When = Literal["past", "future", "any"]
 _SLACK = timedelta(minutes=5)  # "since 10:00" said at 09:58 by a slightly fast clock is fine
 
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "december": 12, "dec": 12,
-}  # fmt: skip
+_MONTHS = MONTHS  # shared with the date extractor
 _WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
     "saturday": 5, "sunday": 6,
