@@ -79,3 +79,13 @@ def bot_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]
 def bot(bot_settings: Settings, encoder: Encoder) -> OpsBot:
     """The whole bot on the demo KB, the demo CMDB and the real test Redis."""
     return OpsBot.open(settings=bot_settings, encoder=encoder)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment a real `opsqkv` subprocess needs to see these settings."""
+    return {
+        **os.environ,
+        "OPSQKV_HOME": str(settings.home),
+        "OPSQKV_REDIS_URL": str(settings.redis_url),
+        "OPSQKV_REDIS_PREFIX": settings.redis_prefix,
+    }

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from conftest import settings_env
 
 from agents import OpsBot
 from settings import Settings
@@ -32,12 +33,7 @@ def test_bot_threads_on_one_session_lose_no_turn(bot: OpsBot) -> None:
 
 
 def _say(settings: Settings, sid: str, text: str) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "OPSQKV_HOME": str(settings.home),
-        "OPSQKV_REDIS_URL": str(settings.redis_url),
-        "OPSQKV_REDIS_PREFIX": settings.redis_prefix,
-    }
+    env = settings_env(settings)
     done = subprocess.run(
         [sys.executable, "-m", "cli", "say", sid, text, "--json"],
         cwd=REPO,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import uuid
 from pathlib import Path
 
 import pexpect
+from conftest import settings_env
 
 from agents import OpsBot
 from settings import Settings
@@ -18,13 +18,7 @@ PROMPT = "you ›"
 
 
 def _spawn(settings: Settings, session: str) -> pexpect.spawn:
-    env = {
-        **os.environ,
-        "OPSQKV_HOME": str(settings.home),
-        "OPSQKV_REDIS_URL": str(settings.redis_url),
-        "OPSQKV_REDIS_PREFIX": settings.redis_prefix,
-        "TERM": "xterm",
-    }
+    env = {**settings_env(settings), "TERM": "xterm"}
     child = pexpect.spawn(
         sys.executable,
         ["-m", "cli", "chat", "--session", session],
