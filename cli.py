@@ -16,7 +16,7 @@ from typer._click.core import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
-from commands import chat, cmdb, evaluate, kb, ticket
+from commands import chat, cmdb, evaluate, kb, ticket, train
 from commands.common import err_console
 from errors import OpsqkvError
 from settings import settings_from_env
@@ -93,6 +93,7 @@ app.add_typer(kb.app, name="kb", help="Build and search the knowledge base.")
 app.add_typer(ticket.app, name="ticket", help="Ticket templates, scripted flows, export.")
 app.add_typer(cmdb.app, name="cmdb", help="Load and query the CMDB.")
 app.add_typer(evaluate.app, name="eval", help="Evaluate against public datasets.")
+app.add_typer(train.app, name="train", help="Train opsqkv's learned parts.")
 for sub in (kb, chat):
     for command in sub.top_level_commands:
         app.command()(command)

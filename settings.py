@@ -23,6 +23,7 @@ class Settings(BaseModel):
     history_limit: int = 50
     model_path: Path | None = Field(default=None, description="None: the shipped MiniLM")
     templates_dir: Path | None = Field(default=None, description="extra ticket templates")
+    reader_path: Path | None = Field(default=None, description="None: the shipped slot reader")
     kb_path: Path | None = Field(default=None, description="None: <home>/kb")
     cmdb_file: Path | None = Field(default=None, description="None: <home>/cmdb.sqlite")
 
@@ -52,6 +53,7 @@ def settings_from_env(**overrides: object) -> Settings:
         "redis_prefix": env.get("OPSQKV_REDIS_PREFIX", "opsqkv:"),
         "model_path": env.get("OPSQKV_MODEL") or None,
         "templates_dir": env.get("OPSQKV_TEMPLATES") or None,
+        "reader_path": env.get("OPSQKV_SLOT_READER") or None,
     }
     if ttl := env.get("OPSQKV_SESSION_TTL"):
         values["session_ttl_s"] = ttl

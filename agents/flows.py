@@ -95,6 +95,33 @@ class TurnResult:
 
 
 @dataclass
+class SlotTally:
+    """Checked slot values: right, wrong (a wrong fill or overwrite), or missing."""
+
+    correct: int = 0
+    wrong: int = 0
+    missing: int = 0
+
+    def add(self, other: SlotTally) -> None:
+        """Add another tally's counts to this one."""
+        self.correct += other.correct
+        self.wrong += other.wrong
+        self.missing += other.missing
+
+    @property
+    def precision(self) -> float | None:
+        """Of the checked slots that held a value, the share holding the expected one."""
+        filled = self.correct + self.wrong
+        return self.correct / filled if filled else None
+
+    @property
+    def recall(self) -> float | None:
+        """Of the checked slots, the share holding the expected value."""
+        checked = self.correct + self.wrong + self.missing
+        return self.correct / checked if checked else None
+
+
+@dataclass
 class FlowResult:
     """One replayed flow: its turns, the ticket it submitted, and what did not match."""
 
@@ -104,6 +131,7 @@ class FlowResult:
     turns: list[TurnResult] = field(default_factory=list)
     ticket: Ticket | None = None
     mismatches: list[str] = field(default_factory=list)
+    slots: SlotTally = field(default_factory=SlotTally)
 
     @property
     def passed(self) -> bool:
@@ -180,7 +208,9 @@ def run_flow(
         ):
             done.mismatches.append(f"reply does not contain {turn.expect_reply!r}")
         if turn.expect:
-            done.mismatches.extend(_compare(turn.expect, current, template_name, templates, clock))
+            done.mismatches.extend(
+                _compare(turn.expect, current, template_name, templates, clock, result.slots)
+            )
     if flow.expects_no_ticket() and result.ticket is not None:
         result.mismatches.append(f"ticket: expected none, but {result.ticket.id} was submitted")
     elif flow.ticket is not None:
@@ -190,7 +220,12 @@ def run_flow(
             result.mismatches.extend(
                 f"ticket {m}"
                 for m in _compare(
-                    flow.ticket, result.ticket.values, result.ticket.template, templates, clock
+                    flow.ticket,
+                    result.ticket.values,
+                    result.ticket.template,
+                    templates,
+                    clock,
+                    result.slots,
                 )
             )
     return result
@@ -202,9 +237,11 @@ def _compare(
     template_name: str | None,
     templates: Mapping[str, TicketTemplate],
     now: datetime,
+    tally: SlotTally,
 ) -> list[str]:
     template = templates.get(template_name) if template_name else None
     if template is None:
+        tally.missing += len(expected)
         return [f"expected {dict(expected)} but no ticket was started"]
     out: list[str] = []
     for slot, want in expected.items():
@@ -212,8 +249,14 @@ def _compare(
             out.append(f"{slot}: template {template.name!r} has no such slot")
             continue
         got = actual.get(slot)
-        if not same(template.slot(slot), want, got, now):
-            out.append(f"{slot}: expected {_show(want)}, got {_show(got)}")
+        if same(template.slot(slot), want, got, now):
+            tally.correct += 1
+            continue
+        if got is None:
+            tally.missing += 1
+        else:
+            tally.wrong += 1
+        out.append(f"{slot}: expected {_show(want)}, got {_show(got)}")
     return out
 
 

@@ -24,9 +24,19 @@ _TICKET_REQUEST = re.compile(
 CUE_BIAS = 3.0  # in scaled-score units: a matching cue multiplies the agent's share by ~e²
 
 
+def without_ticket_request(text: str) -> str:
+    """`text` with its explicit request for a ticket ("please open an incident") cut out."""
+    return _TICKET_REQUEST.sub(" ", text)
+
+
+def asks_for_ticket(text: str) -> bool:
+    """Whether the message explicitly asks for a ticket ("open an incident", "raise a P1")."""
+    return bool(_TICKET_REQUEST.search(text))
+
+
 def route_prior(text: str) -> dict[str, float]:
     """Agent -> additive bias for this message ("ticket" stands for every ticket agent)."""
-    if _TICKET_REQUEST.search(text):
+    if asks_for_ticket(text):
         return {"ticket": CUE_BIAS}
     if _HOW_TO.search(text):
         return {"qa": CUE_BIAS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 
 from agents.extractors.entities import EntityCatalog
+from agents.slot_reader.reader import SlotReader
 from agents.template_chooser import TemplateChooser
 from agents.templates import load_templates
 from agents.ticket_desk import TicketDesk
@@ -24,7 +25,8 @@ def ticket_agent(
     """The TicketAgent over the shipped and the user's templates (keys cached on disk)."""
     templates = load_templates(settings.templates_dir)
     key_cache = KeyCache(encoder, settings.cache_dir)
-    tracker = SlotTracker(encoder, key_cache, entities)
+    reader = SlotReader.load(encoder, settings.reader_path)
+    tracker = SlotTracker(encoder, key_cache, entities, reader=reader)
     return TicketAgent(tracker, templates, TemplateChooser(encoder, key_cache, templates))
 
 

@@ -34,7 +34,10 @@ from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
 from agents.extractors.entities import EntityCatalog
 from agents.extractors.factory import build_extractor
 from agents.extractors.text import says_nothing
-from agents.templates import SlotSpec, TicketTemplate
+from agents.route_cues import without_ticket_request
+from agents.slot_reader.reader import SlotReader
+from agents.templates import ENTITY_TYPES, SlotSpec, TicketTemplate
+from agents.tracker_reader import read_turn
 from agents.tracker_turn import (
     Choice,
     TurnReading,
@@ -43,6 +46,7 @@ from agents.tracker_turn import (
     held_words,
     may_write,
     question_clauses,
+    read_spans,
     related_names,
     residual,
     restates,
@@ -65,6 +69,12 @@ _OFFER_LITERAL_MIN = 0.8  # ... and an offered literal value (an enum value, a d
 _FIT_WEIGHT = 1.0
 _WINDOWS = (1, 2, 3)  # words of left context in a candidate's key phrases (averaged)
 _COUNTED = ("int", "float")
+_OPENING_MIN_WORDS = 2  # what an opening message leaves must say more than a word
+_POLITE_END = re.compile(r"[\s,;:.-]*\b(?:please|pls|thanks|thank you)\W*$", re.IGNORECASE)
+_PROBLEM = re.compile(r"\b(?:symptoms?|errors?|failures?|problem)\b", re.IGNORECASE)
+_READER_WORDS: tuple[
+    str, ...
+] = ()  # untyped short values (a venue, a title): the reader's span wins
 _COUNT_MIN = 0.25  # fit "4 seats" needs to its slot ("one way" fits no count)
 _BARE_COUNT_MIN = 0.2  # fit of a number counting nothing said ("a table for 2")
 
@@ -87,8 +97,11 @@ class SlotTracker:
         encoder: Encoder,
         key_cache: KeyCache,
         entities: EntityCatalog | None = None,
+        *,
+        reader: SlotReader | None = None,
     ) -> None:
         self.encoder = encoder
+        self.reader = reader
         self.key_cache = key_cache
         self.entities = entities
         self.fitter = FitScorer(encoder.encode_one)
@@ -141,6 +154,8 @@ class SlotTracker:
         if not user_utterance.strip():
             return new
         turn = self._encode(state, template, prepared, system_utterance, user_utterance, now)
+        if self.reader is not None:
+            turn.reads = read_turn(self.reader, template, system_utterance, user_utterance)
         for _ in range(MAX_PASSES):
             if not self._one_pass(turn, state, template, prepared):
                 break
@@ -151,8 +166,42 @@ class SlotTracker:
                 self._read_answer(turn, template, prepared)
         else:
             self._read_answer(turn, template, prepared)
+        if turn.reads is not None:
+            read_spans(turn, state, template, prepared.extractors, turn.reads)
+        if not state.slots and not system_utterance and turn.pending is None:
+            self._read_opening(turn, template, prepared)
         apply_choices(new, turn)
         return new
+
+    def _read_opening(
+        self, turn: TurnReading, template: TicketTemplate, prepared: _Prepared
+    ) -> None:
+        """The message that opens a ticket describes the problem: what its other values
+        leave ("payment-api is returning 502s since 14:05, sev2" -> "is returning 502s")
+        is the slot that holds the problem, when it is more than a word of filler."""
+        spec = next(
+            (s for s in template.slots if s.type == "text" and _PROBLEM.search(s.description)),
+            None,
+        )
+        if spec is None or spec.name in turn.chosen:
+            return
+        # The names stay in the sentence ("payment-api is down"); times and levels go.
+        said = [
+            c.candidate
+            for name, c in turn.chosen.items()
+            if template.slot(name).type not in ENTITY_TYPES
+        ]
+        rest = without_ticket_request(residual(turn.text, said))
+        rest = _POLITE_END.sub("", " ".join(rest.split())).strip(" ,;:-")
+        if says_nothing(rest) or len(rest.split()) < _OPENING_MIN_WORDS:
+            return
+        read = prepared.extractors[spec.name].read(rest, turn.ctx)
+        if isinstance(read, Refusal):
+            return
+        located = Candidate(read.value, 0, 0, read.strength)
+        turn.chosen[spec.name] = Choice(
+            spec.name, located, read.strength, True, said=str(read.value)
+        )
 
     def _encode(
         self,
@@ -200,6 +249,15 @@ class SlotTracker:
         ):
             if option.score < _ACCEPT or option.slot in turn.chosen:
                 continue
+            kind = template.slot(option.slot).type
+            sure = option.candidate.verified and option.candidate.strength >= 1.0
+            after = turn.text[option.candidate.end :]
+            if turn.reads is not None and not turn.reads.admits(
+                option.slot, kind, option.candidate.value, verified=sure, after=after
+            ):
+                continue  # the reader hears no value for this slot in the turn
+            if turn.reads is not None and template.slot(option.slot).type in _READER_WORDS:
+                continue  # free words: the reader's span says where they start and end
             if turn.taken(option.candidate.start, option.candidate.end):
                 continue
             if not may_write(state, option, turn):
@@ -331,6 +389,12 @@ class SlotTracker:
             if not turn.chosen:  # with other slots filled, the rest was likely no answer
                 turn.refusals[turn.pending] = read.reason
             return
+        kind = template.slot(turn.pending).type
+        sure = read.verified and read.strength >= 1.0
+        if turn.reads is not None and not turn.reads.admits(
+            turn.pending, kind, read.value, verified=sure, answer=True
+        ):
+            return  # the reader hears no value for the asked slot in these words
         start = turn.text.find(rest[read.start : read.end])
         located = Candidate(
             read.value,
@@ -364,6 +428,14 @@ class SlotTracker:
             )
             needed = _OFFER_LITERAL_MIN if literal else _OFFER_MIN
             if option.score < needed or option.slot in turn.chosen:
+                continue
+            kind = template.slot(option.slot).type
+            sure = option.candidate.verified and option.candidate.strength >= 1.0
+            if turn.reads is not None and not turn.reads.admits(
+                option.slot, kind, option.candidate.value, verified=sure
+            ):
+                continue
+            if turn.reads is not None and template.slot(option.slot).type in _READER_WORDS:
                 continue
             if option.slot in offer.chosen or offer.taken(
                 option.candidate.start, option.candidate.end

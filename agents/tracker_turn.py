@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import torch
 from rapidfuzz import fuzz
 
-from agents.extractors.base import Candidate, ExtractContext
+from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
 from agents.templates import ENTITY_TYPES, TicketTemplate
+from agents.tracker_reader import TurnReadings, span_candidate
 from state.models import PreviousValue, SlotBelief, SlotValue, TicketState
 
 # Words that tie a removed value to the rest of the sentence ("... since 10:30").
@@ -46,6 +47,7 @@ class TurnReading:
     refusals: dict[str, str] = field(default_factory=dict)
     fits: dict[str, torch.Tensor] = field(default_factory=dict)  # phrase -> (S,) slot fits
     restated: set[str] = field(default_factory=set)  # slots whose held value was said again
+    reads: TurnReadings | None = None  # the slot reader's view of the turn, when there is one
 
     def taken(self, start: int, end: int) -> bool:
         """Whether characters [start, end) already went to a slot."""
@@ -117,10 +119,12 @@ def restates(held: SlotBelief, choice: Choice) -> bool:
 
 
 def may_write(state: TicketState, choice: Choice, turn: TurnReading) -> bool:
-    """The gate: a filled slot changes only when asked, named, said outright or corrected."""
+    """The gate: a filled slot changes only on a new value for it in this turn or a correction."""
     held = state.value(choice.slot)
     if held is None or held == choice.candidate.value:
         return True
+    if turn.reads is not None:  # the reader hears a new value for this slot, or a correction
+        return turn.reads.user_value(choice.slot) or turn.correction
     return choice.explicit or turn.correction
 
 
@@ -142,3 +146,40 @@ def residual(text: str, used: list[Candidate]) -> str:
         head = CONNECTOR.sub("", out[: c.start])
         out = head + ", " + out[c.end :]
     return re.sub(r"^[\s,]+|[\s,]+$", "", re.sub(r"(?:\s*,\s*)+", ", ", out))
+
+
+def read_spans(
+    turn: TurnReading,
+    state: TicketState,
+    template: TicketTemplate,
+    extractors: Mapping[str, Extractor],
+    reads: TurnReadings,
+) -> None:
+    """Slots the reader reads a value for that no typed candidate filled: the reader's
+    words, parsed by the slot's type; "any will do" for an optional slot."""
+    surest_first = sorted(template.slots, key=lambda spec: -reads.readings[spec.name].confidence)
+    for spec in surest_first:  # slots compete for a span: the surest reading takes it
+        if spec.name in turn.chosen:
+            continue
+        reading = reads.readings[spec.name]
+        if reads.dontcare(spec.name) and not spec.required:
+            anything = Candidate("dontcare", 0, 0, reading.confidence)
+            turn.chosen[spec.name] = Choice(
+                spec.name, anything, reading.confidence, True, said="dontcare"
+            )
+            continue
+        if not reads.says_value(spec.name):
+            continue
+        source = turn.text if reading.from_user else ""
+        found = span_candidate(spec, reading, extractors[spec.name], source, turn.ctx)
+        if found is None:
+            continue
+        if isinstance(found, Refusal):
+            turn.refusals.setdefault(spec.name, found.reason)
+            continue
+        if found.end > found.start and turn.taken(found.start, found.end):
+            continue  # one span, one slot: another slot's value holds these words
+        said = None if reading.from_user and found.end > found.start else reading.value
+        choice = Choice(spec.name, found, reading.confidence, True, said=said)
+        if may_write(state, choice, turn):
+            turn.chosen[spec.name] = choice

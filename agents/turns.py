@@ -1,7 +1,10 @@
 """One turn, inside the session lock: who answers, and what the session remembers of it.
 
 An open ticket keeps the floor; a clear question mid-ticket (a how-to or a CMDB lookup)
-is answered by its agent and the pending slot is asked again, no filled slot lost.
+is answered by its agent and the pending slot is asked again, no filled slot lost. With no
+ticket open (none yet, or submitted, or cancelled) the router decides, but a question never
+opens a ticket. Each agent's words are their own history turn, so the ticket agent's last
+message (what a "yes" accepts) is never a runbook answer or a CMDB table.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from agents.dialogue_cues import is_affirmation
 from agents.help import help_text, small_talk
 from agents.qa import QAAgent
 from agents.reply import Reply
+from agents.route_cues import asks_for_ticket
 from agents.router import Route
 from agents.ticket_desk import apply_ticket_turn
-from agents.workflow import TicketAgent
+from agents.workflow import AGENT_NAME, TicketAgent
 from state.models import Session, SlotBelief, TicketState, Turn
 from state.store import SessionWrites
 from state.tickets import TicketSink
@@ -31,6 +35,8 @@ _QUESTION = re.compile(
 )
 OFFER_TEMPLATE, OFFER_SLOT = "incident", "symptom"
 HELP_FLOOR = 0.5
+# Opens the ticket's re-ask after a digression's answer, a blank line below it.
+BACK_TO_TICKET = "Back to your "
 
 
 @dataclass(frozen=True)
@@ -70,13 +76,19 @@ def run_turn(
         if aside is None:
             return _ticket(ctx, session, writes, text, at, scores)
         reply = _answer(ctx, session, aside, text, query, scores, at, offer_ticket=False)
-        reply.text = f"{reply.text}\n\n{_back_to_ticket(ctx, session.ticket)}"
+        back = _back_to_ticket(ctx, session.ticket)
+        # The re-ask is the ticket agent's own turn: what a "yes" next answers (see workflow).
+        session.add_turn(Turn(role="bot", text=back, at=at, agent=AGENT_NAME), ctx.history_limit)
+        reply.text = f"{reply.text}\n\n{back}"
         reply.digression, reply.ticket = True, session.ticket
-        session.history[-1].text = reply.text
         return reply
     best = max(scores, key=lambda a: scores[a])
     if best == "help" and scores[best] < HELP_FLOOR and len(text.split()) > 3:
         best = "qa"  # not clearly small talk: let the Q&A agent answer or say it does not know
+    if best.startswith("ticket:") and is_question(text) and not asks_for_ticket(text):
+        # "what does payment-api depend on" names a service and sounds like an incident to
+        # the router, but it asks: answer it (an unknown how-to is offered an incident).
+        best = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
     if best.startswith("ticket:"):
         return _ticket(ctx, session, writes, text, at, scores, template=best.split(":", 1)[1])
     return _answer(ctx, session, best, text, query, scores, at)
@@ -185,8 +197,14 @@ def _ticket(
     if template is not None and turn.state is not None:
         link = ctx.linker.link(text)
         if link is not None:
-            body = f"{link.sentence()}\n\n{body}"
-            session.history[-1].text = body
+            # The CMDB's words, kept out of the ticket agent's turn; plain, as the ticket's are.
+            sentence = link.sentence().replace("**", "")
+            ticket_turn = session.history.pop()
+            session.add_turn(
+                Turn(role="bot", text=sentence, at=at, agent="cmdb"), ctx.history_limit
+            )
+            session.add_turn(ticket_turn, ctx.history_limit)
+            body = f"{sentence}\n\n{body}"
     return Reply(
         session_id=session.id,
         text=body,
@@ -217,7 +235,7 @@ def _command(
     if name == "/ticket":
         if arg.split(" ", 1)[0] not in ctx.tickets.templates:
             known = ", ".join(sorted(ctx.tickets.templates))
-            body = f"Which ticket? Use /ticket <template> with one of: {known}."
+            body = f"Which ticket? Use `/ticket <template>` with one of: {known}."
             return _remember(ctx, session, text, _say(session, body, "control"), at)
         template, _, rest = arg.partition(" ")
         session.ticket = TicketState(template=template)
@@ -231,7 +249,7 @@ def _command(
         body = "Reset: no ticket is open now (the history is kept)."
         return _remember(ctx, session, text, _say(session, body, "control"), at)
     if name in ("/kb", "/cmdb") and not arg:
-        body = f"Usage: {name} <question>"
+        body = f"Usage: `{name} <question>`"
         return _remember(ctx, session, text, _say(session, body, "control"), at)
     if name == "/kb":
         return _remember(
@@ -253,9 +271,14 @@ def _command(
     )
 
 
+def is_question(text: str) -> bool:
+    """ "how do I ...", "what does X depend on", "... ?": the user asks rather than reports."""
+    return text.rstrip().endswith("?") or bool(_QUESTION.match(text.strip()))
+
+
 def _digression(text: str, scores: dict[str, float], template: str) -> str | None:
     """The agent a mid-ticket message should go to instead of the ticket, if any."""
-    if not (text.rstrip().endswith("?") or _QUESTION.match(text.strip())):
+    if not is_question(text):
         return None
     other = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
     if scores.get(other, 0.0) <= scores.get(f"ticket:{template}", 0.0):
@@ -265,7 +288,7 @@ def _digression(text: str, scores: dict[str, float], template: str) -> str | Non
 
 def _back_to_ticket(ctx: TurnContext, state: TicketState) -> str:
     spec = ctx.tickets.template(state.template)
-    return f"Back to your {spec.title.lower()}: {ctx.tickets.prompt(state)}"
+    return f"{BACK_TO_TICKET}{spec.title.lower()}: {ctx.tickets.prompt(state)}"
 
 
 def _say(session: Session, text: str, agent: str) -> Reply:

@@ -97,9 +97,9 @@ class TicketAgent:
                 asking,
                 "confirming",
             )
-        # At confirmation nothing is asked: no system question for the tracker to answer.
-        system = "" if state.phase == "confirming" else last_bot_text(session)
-        updated = self.tracker.update(state, spec, system, text, now=now)
+        updated = self.tracker.update(
+            state, spec, self.system_utterance(session, state), text, now=now
+        )
         return self._next(spec, updated, before=state)
 
     def start(self, template: str, *, values: Mapping[str, SlotValue] | None = None) -> TicketReply:
@@ -112,6 +112,21 @@ class TicketAgent:
                 raise InputError(f"template {spec.name!r} has no slot {name!r}")
             state.slots[name] = SlotBelief(value=value, confidence=1.0, turn=0)
         return self._next(spec, state, lead=f"Opening {_a(spec.title.lower())}.")
+
+    def system_utterance(self, session: Session, state: TicketState) -> str:
+        """What the tracker reads the user's answer against: this agent's last message.
+
+        Only the ticket agent's own words: a "yes please" may take a value this agent
+        offered, never one in a runbook answer or a CMDB table shown since (a digression
+        records its re-ask as a ticket turn, see agents.turns). Nothing asked yet (a ticket
+        just opened) or a ticket at confirmation (only yes / change / cancel): "".
+        """
+        if state.phase == "confirming" or state.pending is None:
+            return ""
+        for turn in reversed(session.history):
+            if turn.role == "bot" and turn.agent == AGENT_NAME:
+                return turn.text
+        return self.prompt(state)  # trimmed from the history: the question still pending
 
     def prompt(self, state: TicketState) -> str:
         """The question that brings a user back to the ticket (after a digression)."""
@@ -225,11 +240,3 @@ def _sentence(reason: str) -> str:
         return reason
     reason = reason[0].upper() + reason[1:]
     return reason if reason.endswith((".", "?", "!")) else reason + "."
-
-
-def last_bot_text(session: Session) -> str:
-    """What the bot said last in this session (the system utterance for the tracker)."""
-    for turn in reversed(session.history):
-        if turn.role == "bot":
-            return turn.text
-    return ""

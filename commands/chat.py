@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+from rich.text import Text
 
 from agents import OpsBot
 from commands.common import console, encoder_for, err_console, settings_of
@@ -55,7 +57,8 @@ def chat(
         console.print(f"[dim]resuming: the last turns of {session_id}[/]")
         for turn in stored.history[-6:]:
             who = "you" if turn.role == "user" else f"bot ({turn.agent or '-'})"
-            console.print(f"[dim]{who}: {turn.text.splitlines()[0][:120]}[/]")
+            first = turn.text.splitlines()[0][:120] if turn.text else ""
+            console.print(Text(f"{who}: {first}", style="dim"))
     read = _line_reader(settings)
     while True:
         try:
@@ -70,7 +73,7 @@ def chat(
         try:
             reply = bot.handle(session_id, text)
         except InputError as e:
-            err_console.print(f"[bold red]error:[/] {e}")
+            err_console.print(f"[bold red]error:[/] {escape(str(e))}")
             continue
         render_reply(console, bot, reply, explain=explain)
     console.print(f"Bye. Session kept: resume with [bold]opsqkv chat --session {session_id}[/]")

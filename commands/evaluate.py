@@ -16,6 +16,7 @@ from agents.sgd.data import Split, load_split
 from agents.sgd.published import PUBLISHED
 from agents.sgd.replay import EvalResult, ScoredFrame, evaluate_split
 from agents.sgd.scorer import ALL_SERVICES, Summary
+from agents.slot_reader.reader import SlotReader
 from commands.common import console, encoder_for, err_console, settings_of
 from errors import ConfigError, InputError
 from knowledge.encoder import Encoder
@@ -45,6 +46,12 @@ def sgd(
         Path | None,
         typer.Option(help="Write the frames scored below 1 (gold vs predicted) as JSONL here."),
     ] = None,
+    use_reader: Annotated[
+        bool,
+        typer.Option(
+            "--reader/--no-reader", help="Track with the learned slot reader (default) or without."
+        ),
+    ] = True,
 ) -> None:
     """Replay every SGD dialogue through the slot tracker and score joint goal accuracy."""
     settings = settings_of(ctx)
@@ -54,13 +61,14 @@ def sgd(
     if errors is not None:
         _write_errors(errors, [])  # fail on a bad path now, not after minutes of replay
     encoder = encoder_for(settings)
+    reader = SlotReader.load(encoder, settings.reader_path) if use_reader else None
     started = time.perf_counter()
     # Each update is a tiny forward pass (one utterance): a second intra-op thread only adds
     # synchronisation, and on a shared machine its spin-waiting made passes ~10x slower.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        result = _replay(split, encoder, as_json)
+        result = _replay(split, encoder, reader, as_json)
     finally:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started
@@ -77,7 +85,7 @@ def sgd(
     )
 
 
-def _replay(split: Split, encoder: Encoder, quiet: bool) -> EvalResult:
+def _replay(split: Split, encoder: Encoder, reader: SlotReader | None, quiet: bool) -> EvalResult:
     with Progress(
         TextColumn("[bold]replaying[/]"),
         BarColumn(),
@@ -88,7 +96,7 @@ def _replay(split: Split, encoder: Encoder, quiet: bool) -> EvalResult:
         transient=quiet,
     ) as bar:
         task = bar.add_task("replay", total=len(split.dialogues))
-        return evaluate_split(split, encoder, progress=lambda: bar.advance(task))
+        return evaluate_split(split, encoder, reader=reader, progress=lambda: bar.advance(task))
 
 
 def _write_errors(path: Path, frames: list[ScoredFrame]) -> None:

@@ -1,15 +1,23 @@
-"""Rich rendering of bot replies, shared by `chat` and `say`."""
+"""Rich rendering of bot replies, shared by `chat` and `say`.
+
+The Q&A and CMDB agents write Markdown; the ticket agent writes plain text (values as the
+user typed them, `change <field> to <value>`, one field a line), so it is shown as Text.
+Anything a user or a document wrote is escaped before it meets rich markup.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from agents import OpsBot, Reply
 from agents.ticket_view import show_value
+from agents.turns import BACK_TO_TICKET
+from agents.workflow import AGENT_NAME
 from state.models import Ticket, TicketState
 
 AGENT_STYLE = {"qa": "cyan", "cmdb": "magenta", "ticket": "yellow", "help": "green"}
@@ -18,7 +26,7 @@ AGENT_STYLE = {"qa": "cyan", "cmdb": "magenta", "ticket": "yellow", "help": "gre
 def render_reply(console: Console, bot: OpsBot, reply: Reply, *, explain: bool = False) -> None:
     """Print one reply: the answer, its citations, the ticket panel, the router scores."""
     style = AGENT_STYLE.get(reply.agent, "white")
-    parts: list[RenderableType] = [Markdown(reply.text)]
+    parts = reply_body(reply)
     if reply.citations:
         parts.append(_citations(reply))
     console.print(Panel(Group(*parts), title=f"[bold {style}]{reply.agent}[/]", title_align="left"))
@@ -31,11 +39,21 @@ def render_reply(console: Console, bot: OpsBot, reply: Reply, *, explain: bool =
         console.print(Text("route: " + "  ".join(f"{k} {v:.2f}" for k, v in ranked), style="dim"))
 
 
+def reply_body(reply: Reply) -> list[RenderableType]:
+    """The reply's text: Markdown for answers, literal Text for the ticket agent's words."""
+    if reply.agent == AGENT_NAME:
+        return [Text(reply.text)]
+    answer, sep, back = reply.text.rpartition(f"\n\n{BACK_TO_TICKET}")
+    if reply.digression and sep:  # an answer, then the ticket's question again
+        return [Markdown(answer), Text(""), Text(BACK_TO_TICKET + back)]
+    return [Markdown(reply.text)]
+
+
 def _citations(reply: Reply) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 1))
     for n, c in enumerate(reply.citations, start=1):
         lines = f":{c.lines[0]}-{c.lines[1]}" if c.lines else ""
-        table.add_row(f"[{n}]", f"{c.source}{lines}", c.heading, f"{c.score:.2f}")
+        table.add_row(Text(f"[{n}]"), Text(f"{c.source}{lines}"), Text(c.heading), f"{c.score:.2f}")
     return table
 
 
@@ -47,21 +65,18 @@ def _progress(bot: OpsBot, state: TicketState) -> Panel:
         belief = state.slots.get(slot.name)
         if belief is not None:
             mark = "[green]✓[/]" if belief.verified else "[yellow]?[/]"
-            value = show_value(slot, belief.value)
+            value = escape(show_value(slot, belief.value))
         else:
             mark = "[red]·[/]" if slot.required else "[dim]·[/]"
             value = "[dim]missing[/]" if slot.required else "[dim]optional[/]"
         pending = " [bold]←[/]" if state.pending == slot.name else ""
-        table.add_row(mark, slot.label, value + pending)
+        table.add_row(mark, escape(slot.label), value + pending)
     title = f"{spec.title} · {'confirm' if state.phase == 'confirming' else 'filling'}"
-    return Panel(table, title=title, title_align="left", border_style="yellow")
+    return Panel(table, title=escape(title), title_align="left", border_style="yellow")
 
 
 def _submitted(ticket: Ticket) -> Panel:
-    lines = "\n".join(f"{k}: {v}" for k, v in ticket.values.items())
-    return Panel(
-        f"[bold]{ticket.id}[/]\n{lines}",
-        title="ticket submitted",
-        title_align="left",
-        border_style="green",
-    )
+    body = Text(ticket.id, style="bold")
+    for k, v in ticket.values.items():
+        body.append(f"\n{k}: {v}")
+    return Panel(body, title="ticket submitted", title_align="left", border_style="green")

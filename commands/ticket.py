@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from agents.flows import FlowResult, bot_handler, load_flow, run_flow
+from agents.flows import FlowResult, SlotTally, bot_handler, load_flow, run_flow
 from agents.templates import load_templates
 from agents.ticket_desk import local_now
 from commands.chat import open_bot
@@ -54,13 +54,41 @@ def run(
             _print_transcript(result)
     passed = sum(r.passed for r in results)
     line = f"{passed} passed, {len(results) - passed} failed"
+    tally = SlotTally()
+    for r in results:
+        tally.add(r.slots)
     if as_json:
-        typer.echo(json.dumps({"flows": [_as_json(r) for r in results], "summary": line}, indent=2))
+        summary = {"summary": line, "slots": _tally_json(tally)}
+        typer.echo(json.dumps({"flows": [_as_json(r) for r in results], **summary}, indent=2))
+        err_console.print(_tally_line(tally))
         err_console.print(line)
     else:
+        console.print(_tally_line(tally))
         console.print(f"[bold {'green' if passed == len(results) else 'red'}]{line}[/]")
     if passed != len(results):
         raise typer.Exit(1)
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _tally_line(tally: SlotTally) -> str:
+    checked = tally.correct + tally.wrong + tally.missing
+    return (
+        f"slots: precision {_ratio(tally.precision)}, recall {_ratio(tally.recall)} over "
+        f"{checked} checked ({tally.correct} right, {tally.wrong} wrong, {tally.missing} missing)"
+    )
+
+
+def _tally_json(tally: SlotTally) -> dict[str, Any]:
+    return {
+        "correct": tally.correct,
+        "wrong": tally.wrong,
+        "missing": tally.missing,
+        "precision": tally.precision,
+        "recall": tally.recall,
+    }
 
 
 def _print_transcript(result: FlowResult) -> None:
@@ -97,6 +125,7 @@ def _as_json(result: FlowResult) -> dict[str, Any]:
             for t in result.turns
         ],
         "ticket": None if result.ticket is None else result.ticket.model_dump(mode="json"),
+        "slots": _tally_json(result.slots),
     }
 
 

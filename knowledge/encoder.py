@@ -46,6 +46,16 @@ class TokenStates:
         return self.text[self.offsets[start][0] : self.offsets[end - 1][1]]
 
 
+@dataclass(frozen=True)
+class LayerStates:
+    """A padded batch of texts (or text pairs) run through the first layers of the encoder."""
+
+    states: torch.Tensor  # (B, T, d) hidden states after the requested layer
+    mask: torch.Tensor  # (B, T) bool, True on real tokens (special tokens included)
+    offsets: list[list[tuple[int, int]]]  # per text, each token's character span in its segment
+    segments: list[list[int | None]]  # per text, each token's segment: 0, 1, or None (special)
+
+
 class Encoder:
     """Encodes texts with a local transformer; mean-pooled unit vectors or token states.
 
@@ -173,4 +183,39 @@ class Encoder:
             tokens=list(tokens),
             offsets=[(int(offsets[i][0]), int(offsets[i][1])) for i in keep],
             states=states[keep].clone(),
+        )
+
+    @property
+    def layer_count(self) -> int:
+        """How many transformer layers the model has."""
+        return int(getattr(self._model.config, "num_hidden_layers"))  # noqa: B009
+
+    def layer_weights(self, index: int) -> dict[str, torch.Tensor]:
+        """A copy of transformer layer `index`'s parameters, by their Hugging Face names."""
+        layers: torch.nn.ModuleList = getattr(self._model, "encoder").layer  # noqa: B009
+        return {k: v.detach().clone() for k, v in layers[index].state_dict().items()}
+
+    def layer_states(
+        self, first: Sequence[str], second: Sequence[str] | None = None, *, layers: int
+    ) -> LayerStates:
+        """Hidden states after the first `layers` layers, for texts or (first, second) pairs."""
+        batch = self._tokenizer(  # type: ignore[operator]
+            list(first),
+            list(second) if second is not None else None,
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+            return_offsets_mapping=True,
+        )
+        offsets = batch.pop("offset_mapping")  # (B, T, 2)
+        segments = [batch.sequence_ids(i) for i in range(len(first))]
+        with self._lock, torch.inference_mode():
+            out = self._model(**batch, output_hidden_states=True)
+            self.texts_encoded += len(first)
+        return LayerStates(
+            states=out.hidden_states[layers].clone(),  # index 0 is the embeddings
+            mask=batch["attention_mask"].bool(),
+            offsets=[[(int(a), int(b)) for a, b in row] for row in offsets.tolist()],
+            segments=segments,
         )

@@ -52,6 +52,7 @@ def test_tracker_update_fills_several_slots_from_one_utterance(tracker: SlotTrac
         "service": "payment-api",
         "severity": "P2",
         "started_at": "2026-11-25T09:40:00+00:00",
+        "symptom": "payment-api is throwing 502s",  # the opening message describes the problem
     }
     assert state.slots["started_at"].span == "09:40" and state.turn == 1
 
@@ -61,7 +62,7 @@ def test_tracker_update_correction_overwrites_and_keeps_history(tracker: SlotTra
     state = turn(tracker, "sorry, it's sev1", state, pending="symptom")
     belief = state.slots["severity"]
     assert belief.value == "P1" and [p.value for p in belief.history] == ["P2"]
-    assert state.value("symptom") is None  # the turn was a correction, not the symptom
+    assert state.value("symptom") == "payment-api is down"  # the correction left it alone
 
 
 def test_tracker_update_unasked_mention_does_not_overwrite(tracker: SlotTracker) -> None:
@@ -87,9 +88,17 @@ def test_tracker_update_refused_answer_is_an_issue(tracker: SlotTracker) -> None
     assert state.value("started_at") is None and "in the future" in state.issues["started_at"]
 
 
-def test_tracker_update_text_is_not_guessed_when_not_asked(tracker: SlotTracker) -> None:
-    state = turn(tracker, "payment-api is throwing 502s")
-    assert state.value("symptom") is None and state.value("impact") is None
+def test_tracker_update_opening_message_is_the_symptom_not_the_impact(
+    tracker: SlotTracker,
+) -> None:
+    state = turn(tracker, "payment-api is throwing 502s, please open an incident")
+    assert state.value("symptom") == "payment-api is throwing 502s"
+    assert state.value("impact") is None
+
+
+def test_tracker_update_a_bare_request_is_no_symptom(tracker: SlotTracker) -> None:
+    state = turn(tracker, "I need to open an incident")
+    assert state.value("symptom") is None
 
 
 def test_tracker_update_known_service_narrows_hosts(tracker: SlotTracker) -> None:

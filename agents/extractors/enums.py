@@ -18,6 +18,9 @@ _MIN_FUZZY_LEN = 5
 _FUZZY_RATIO = 88.0
 _EMBED_MIN = 0.55  # cosine an answer needs to a value's names to mean it
 _EMBED_MARGIN = 0.05  # over the runner-up value, or the answer is ambiguous
+# "not critical", "isn't a blocker", "never urgent": the value named is the one ruled out.
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:not|no|never)|n't)\s+(?:(?:a|an|really|that)\s+)?$")
+_NEGATED_WORD = re.compile(r"(?:\b(?:not|no|never)|n't)\s+(?:(?:a|an|really|that)\s+)?[a-z0-9]+")
 
 
 def normalise(text: str) -> str:
@@ -74,6 +77,9 @@ class EnumExtractor:
         plain = normalise(text)
         taken: list[tuple[int, int]] = []
         for m in self._literal.finditer(plain):
+            if _NEGATED_BEFORE.search(plain[: m.start()]):
+                taken.append(m.span())
+                continue
             index = int((m.lastgroup or "v0_0").rsplit("_", 1)[1])
             found.candidates.append(Candidate(self.values[index].value, m.start(), m.end(), 1.0))
             taken.append(m.span())
@@ -92,7 +98,7 @@ class EnumExtractor:
         if found.candidates:
             # The strongest mention; among equals the last ("P2, no, P1" means P1).
             return max(found.candidates, key=lambda c: (c.strength, c.start))
-        words = _WORD.findall(normalise(text))
+        words = _WORD.findall(_NEGATED_WORD.sub(" ", normalise(text)))
         hits = {self._distinctive[w] for w in words if w in self._distinctive}
         if len(hits) == 1 and len(words) <= 3:
             return Candidate(self.values[hits.pop()].value, 0, len(text), 0.8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import torch
@@ -17,6 +18,9 @@ from agents.extractors.numbers import BoolExtractor, NumberExtractor
 from agents.extractors.patterns import EmailExtractor, IPExtractor, URLExtractor
 from agents.extractors.text import TextExtractor
 from agents.templates import SlotSpec
+
+# A text slot that holds why something is needed: "because ..." clauses are its values.
+_PURPOSE = re.compile(r"\b(?:why|reason|justification|purpose)\b", re.IGNORECASE)
 
 
 def build_extractor(
@@ -53,4 +57,4 @@ def build_extractor(
         case "host" | "service":
             return EntityExtractor(slot.entity_kinds, catalog, strict=slot.strict)
         case "text":
-            return TextExtractor()
+            return TextExtractor(purpose=bool(_PURPOSE.search(slot.description)))

@@ -35,11 +35,37 @@ def says_nothing(text: str) -> bool:
     return bool(_MEANINGLESS.match(text.strip()))
 
 
+# Why something is needed, said inside a longer request: "... because she maintains the
+# dashboards", "..., to recover the crashed replica", "... for 2 days to debug a leak".
+_BECAUSE = re.compile(r"\b(?:because|so\s+that|in\s+order\s+to|as\s+(?=she|he|they|we|i)\b)\s*")
+_TO_CLAUSE = re.compile(
+    r"(?:[,;:]\s*|\b(?:hours?|days?|weeks?|months?|\d+\s*[hdw])\s+)(?=to\s+[a-z]+\b)",
+    re.IGNORECASE,
+)
+_NOT_A_PURPOSE = re.compile(r"to\s+(?:the|a|an|my|our|his|her|their|it|prod|staging|dev)\b", re.I)
+
+
 class TextExtractor:
-    """Free text is never spotted inside other words: only a whole answer (or a cued span) counts."""
+    """Free text is never spotted inside other words: only a whole answer or, for a slot
+    that holds a reason (`purpose`), a clause the words "because" / ", to ..." open."""
+
+    def __init__(self, *, purpose: bool = False) -> None:
+        self.purpose = purpose
 
     def find(self, text: str, ctx: ExtractContext) -> Findings:
-        return Findings()
+        if not self.purpose:
+            return Findings()
+        found = Findings()
+        for cue in (_BECAUSE, _TO_CLAUSE):
+            m = cue.search(text)
+            if m is None or _NOT_A_PURPOSE.match(text[m.end() :]):
+                continue
+            start, end = trim_answer(text[m.end() :])
+            if end > start and not says_nothing(text[m.end() + start : m.end() + end]):
+                value = text[m.end() + start : m.end() + end]
+                found.candidates.append(Candidate(value, m.end() + start, m.end() + end, 1.0))
+                break
+        return found
 
     def read(self, text: str, ctx: ExtractContext) -> Candidate | Refusal:
         start, end = trim_answer(text)

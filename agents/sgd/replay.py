@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from agents.sgd.adapter import categorical_value, service_template
 from agents.sgd.data import Dialogue, Service, Split
 from agents.sgd.scorer import FrameScore, SlotKind, Summary, score_frame, summarise
+from agents.slot_reader.reader import SlotReader
 from agents.templates import TicketTemplate
 from agents.tracker import SlotTracker
 from knowledge.encoder import Encoder
@@ -123,10 +124,11 @@ def evaluate_split(
     split: Split,
     encoder: Encoder,
     *,
+    reader: SlotReader | None = None,
     progress: Callable[[], None] | None = None,
 ) -> EvalResult:
     """Replay every dialogue of `split` and summarise; `progress()` after each dialogue."""
-    tracker = SlotTracker(encoder, KeyCache(encoder, None))
+    tracker = SlotTracker(encoder, KeyCache(encoder, None), reader=reader)
     replayer = DialogueReplayer(tracker, split.services)
     frames: list[ScoredFrame] = []
     for dialogue in split.dialogues:

@@ -1,0 +1,80 @@
+"""CLI: `opsqkv train slots` -- train the slot reader on SGD's train split, select on dev."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agents.slot_reader.train import TrainConfig, train_reader
+from commands.common import console, encoder_for, err_console, settings_of
+
+app = typer.Typer(no_args_is_help=True, help="Train opsqkv's learned parts.")
+
+_SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+@app.callback()
+def _group() -> None:
+    """Train opsqkv's learned parts."""
+
+
+@app.command("slots")
+def slots(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the weights and card (default: <home>/slot-reader)."),
+    ] = None,
+    epochs: Annotated[int, typer.Option(help="Passes over the training turns.", min=1)] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed (sampling, initialisation).")] = 13,
+    train_dir: Annotated[
+        Path, typer.Option(help="SGD train folder (schema.json, dialogues.json.gz).")
+    ] = _SHARED / "train" / "sgd",
+    dev_dir: Annotated[
+        Path, typer.Option(help="SGD dev folder used to select the epoch and threshold.")
+    ] = _SHARED / "eval" / "sgd" / "dev",
+    dialogues: Annotated[
+        int | None,
+        typer.Option(
+            help="Train on the first N dialogues (default: as the shipped weights).", min=1
+        ),
+    ] = None,
+    dev_limit: Annotated[
+        int | None, typer.Option(help="Select on the first N dev dialogues only.", min=1)
+    ] = None,
+) -> None:
+    """Train the slot reader; use the result with OPSQKV_SLOT_READER=<out>."""
+    settings = settings_of(ctx)
+    target = out or settings.home / "slot-reader"
+    config = TrainConfig(
+        train_dir=train_dir,
+        dev_dir=dev_dir,
+        out_dir=target,
+        epochs=epochs,
+        seed=seed,
+        dialogues=dialogues or TrainConfig.dialogues,
+        dev_dialogues=dev_limit,
+    )
+    encoder = encoder_for(settings)
+    with Progress(
+        TextColumn("[bold]{task.description}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        card = train_reader(encoder, config, progress)
+    console.print(
+        f"slot reader written to {target}: dev JGA {card['dev_jga']} "
+        f"(epoch {card['selected_epoch']}, threshold {card['threshold']}, {card['minutes']} min)"
+    )

@@ -1,0 +1,103 @@
+"""The tracker with the learned slot reader in the loop, on what users actually type.
+
+Each case is a sentence an on-call engineer wrote and the values a service-desk agent
+would record from it (or keep, when the sentence gives the slot nothing new).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agents.extractors.entities import ListCatalog
+from agents.slot_reader import SlotReader
+from agents.templates import load_templates
+from agents.tracker import SlotTracker
+from knowledge.encoder import Encoder
+from knowledge.keycache import KeyCache
+from state.models import SlotBelief, TicketState
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+TEMPLATES = load_templates()
+
+
+@pytest.fixture(scope="module")
+def tracker(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> SlotTracker:
+    catalog = ListCatalog(
+        {
+            "service": ["payment-api", "payment-gateway", "checkout", "grafana"],
+            "host": ["web-01", "pay-01"],
+        },
+        links={"payment-api": ["pay-01"]},
+    )
+    keys = KeyCache(encoder, tmp_path_factory.getbasetemp() / "ticket-keys")
+    return SlotTracker(encoder, keys, catalog, reader=SlotReader.load(encoder))
+
+
+def _state(template: str, pending: str | None = None, **values: str) -> TicketState:
+    state = TicketState(template=template, pending=pending)
+    for name, value in values.items():
+        state.slots[name] = SlotBelief(value=value, confidence=1.0, turn=0, span=value)
+    return state
+
+
+def _update(
+    tracker: SlotTracker, state: TicketState, text: str, system: str = ""
+) -> dict[str, object]:
+    template = TEMPLATES[state.template]
+    return dict(tracker.update(state, template, system, text, now=NOW).values())
+
+
+def test_tracker_reader_keeps_a_service_through_ordinary_words(tracker: SlotTracker) -> None:
+    state = _state("change_request", "rollback_plan", service="payment-gateway")
+    values = _update(
+        tracker,
+        state,
+        "nothing to roll back, the service comes back on its own",
+        "How would you roll it back if it goes wrong?",
+    )
+    assert values["service"] == "payment-gateway"
+
+
+def test_tracker_reader_reads_no_service_from_a_metric_name(tracker: SlotTracker) -> None:
+    values = _update(tracker, _state("incident"), "queries are slow, p99 latency above 3 seconds")
+    assert "service" not in values
+
+
+def test_tracker_reader_opening_message_fills_symptom_too(tracker: SlotTracker) -> None:
+    values = _update(tracker, _state("incident"), "payment-api is returning 502s since 09:05, sev2")
+    assert values["service"] == "payment-api"
+    assert values["severity"] == "P2"
+    assert values["started_at"] == "2026-11-25T09:05:00+00:00"
+    assert "502" in str(values.get("symptom", ""))
+
+
+def test_tracker_reader_takes_a_reason_after_because(tracker: SlotTracker) -> None:
+    values = _update(
+        tracker,
+        _state("access_request"),
+        "anna@example.com wants read-write access to grafana for 2 weeks because she "
+        "maintains the dashboards",
+    )
+    assert values["requester"] == "anna@example.com"
+    assert values["system"] == "grafana"
+    assert "maintains the dashboards" in str(values.get("reason", ""))
+
+
+def test_tracker_reader_accepts_a_well_shaped_service_missing_from_the_cmdb(
+    tracker: SlotTracker,
+) -> None:
+    values = _update(tracker, _state("incident"), "the recommendation-engine is down, sev3")
+    assert values.get("service") == "recommendation-engine"
+
+
+def test_tracker_reader_negated_severity_is_not_taken(tracker: SlotTracker) -> None:
+    state = _state("incident", "severity", service="checkout")
+    values = _update(
+        tracker,
+        state,
+        "high, but not critical",
+        "How severe is it (P1 critical, P2 high, P3 medium, P4 low)?",
+    )
+    assert values.get("severity") == "P2"
