@@ -1,23 +1,19 @@
-"""The dialogue state tracker: typed values, placed in slots by attention, gated updates.
+"""The dialogue state tracker: the slot reader's attention, typed values, gated updates.
 
 Per turn, for any template (no template is special-cased):
-  1. the slots the system's questions ask for: each question clause is a query against
-     the slots' ask keys (name + description embeddings);
-  2. typed extractors propose values with character spans ("09:40", "sev2", "San Jose"),
-     and "the X is Y" mentions hand a span to slot X's extractor;
-  3. each candidate's key is the embedding of its words in context ("flying to Seattle",
-     "4 seats"); its cosine with each slot query is that slot's fit. A (slot, candidate)
-     scores the extractor's strength plus the fit, more when the slot was asked or named;
-     a count must fit its slot better than the template's other counts. Spans are
-     assigned greedily, one slot per span, one value per slot; a value the state already
-     holds stays with its slot;
-  4. pass 2+ re-scores with what is now known (a chosen service narrows the hosts),
-     until nothing changes;
-  5. the answer to the slot just asked is read from what is left of the utterance;
-  6. a yes to an offer or a read-back ("sounds good", "yes, and the address?") reads the
-     system's words the same way and takes its values for what the user left open;
-  7. a gate decides what may overwrite a filled slot: the slot just asked, a slot named
-     explicitly, an enum value said outright, or an utterance that corrects itself.
+  1. the slot reader (Q = each slot's name + description, K = V = the tokens of the bot's
+     last question and the user's answer) reads every slot: nothing new / a value / any;
+  2. typed extractors propose values with character spans ("09:40", "sev2", "web-01");
+     each candidate's fit to each slot query (cosine of its words in context) and the
+     slots the system asked for rank them; a candidate is admitted only when it is sure
+     of itself (a literal, a catalog or name-shaped name, the asked slot's answer) or the
+     reader reads a value for its slot; spans go greedily, one slot per span;
+  3. slots the reader reads that no candidate filled take the reader's span, parsed by
+     the slot's type; a yes to an offer takes only what the reader reads in the offer;
+  4. the message that opens a ticket describes the problem: what is left of it fills
+     the problem's text slot;
+  5. the gate: a filled slot changes only on a new value the reader reads for it in the
+     user's words, or on an explicit correction.
 """
 
 from __future__ import annotations
@@ -34,9 +30,8 @@ from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
 from agents.extractors.entities import EntityCatalog
 from agents.extractors.factory import build_extractor
 from agents.extractors.text import says_nothing
-from agents.route_cues import without_ticket_request
 from agents.slot_reader.reader import SlotReader
-from agents.templates import ENTITY_TYPES, SlotSpec, TicketTemplate
+from agents.templates import SlotSpec, TicketTemplate
 from agents.tracker_reader import read_turn
 from agents.tracker_turn import (
     Choice,
@@ -46,6 +41,7 @@ from agents.tracker_turn import (
     held_words,
     may_write,
     question_clauses,
+    read_opening,
     read_spans,
     related_names,
     residual,
@@ -69,9 +65,6 @@ _OFFER_LITERAL_MIN = 0.8  # ... and an offered literal value (an enum value, a d
 _FIT_WEIGHT = 1.0
 _WINDOWS = (1, 2, 3)  # words of left context in a candidate's key phrases (averaged)
 _COUNTED = ("int", "float")
-_OPENING_MIN_WORDS = 2  # what an opening message leaves must say more than a word
-_POLITE_END = re.compile(r"[\s,;:.-]*\b(?:please|pls|thanks|thank you)\W*$", re.IGNORECASE)
-_PROBLEM = re.compile(r"\b(?:symptoms?|errors?|failures?|problem)\b", re.IGNORECASE)
 _READER_WORDS: tuple[
     str, ...
 ] = ()  # untyped short values (a venue, a title): the reader's span wins
@@ -169,39 +162,9 @@ class SlotTracker:
         if turn.reads is not None:
             read_spans(turn, state, template, prepared.extractors, turn.reads)
         if not state.slots and not system_utterance and turn.pending is None:
-            self._read_opening(turn, template, prepared)
+            read_opening(turn, template, prepared.extractors)
         apply_choices(new, turn)
         return new
-
-    def _read_opening(
-        self, turn: TurnReading, template: TicketTemplate, prepared: _Prepared
-    ) -> None:
-        """The message that opens a ticket describes the problem: what its other values
-        leave ("payment-api is returning 502s since 14:05, sev2" -> "is returning 502s")
-        is the slot that holds the problem, when it is more than a word of filler."""
-        spec = next(
-            (s for s in template.slots if s.type == "text" and _PROBLEM.search(s.description)),
-            None,
-        )
-        if spec is None or spec.name in turn.chosen:
-            return
-        # The names stay in the sentence ("payment-api is down"); times and levels go.
-        said = [
-            c.candidate
-            for name, c in turn.chosen.items()
-            if template.slot(name).type not in ENTITY_TYPES
-        ]
-        rest = without_ticket_request(residual(turn.text, said))
-        rest = _POLITE_END.sub("", " ".join(rest.split())).strip(" ,;:-")
-        if says_nothing(rest) or len(rest.split()) < _OPENING_MIN_WORDS:
-            return
-        read = prepared.extractors[spec.name].read(rest, turn.ctx)
-        if isinstance(read, Refusal):
-            return
-        located = Candidate(read.value, 0, 0, read.strength)
-        turn.chosen[spec.name] = Choice(
-            spec.name, located, read.strength, True, said=str(read.value)
-        )
 
     def _encode(
         self,
@@ -251,9 +214,14 @@ class SlotTracker:
                 continue
             kind = template.slot(option.slot).type
             sure = option.candidate.verified and option.candidate.strength >= 1.0
-            after = turn.text[option.candidate.end :]
+            around = turn.text[: option.candidate.start], turn.text[option.candidate.end :]
             if turn.reads is not None and not turn.reads.admits(
-                option.slot, kind, option.candidate.value, verified=sure, after=after
+                option.slot,
+                kind,
+                option.candidate.value,
+                verified=sure,
+                before=around[0],
+                after=around[1],
             ):
                 continue  # the reader hears no value for this slot in the turn
             if turn.reads is not None and template.slot(option.slot).type in _READER_WORDS:

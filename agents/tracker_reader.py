@@ -22,6 +22,9 @@ from agents.templates import ENTITY_TYPES, SlotSpec, TicketTemplate
 _CLOSED_TYPES = ("enum", "bool")
 # A system's name by its shape: words joined by - _ or . (`orders-db`, `web-01`), not `p99`.
 NAME_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)+")
+USE_BEFORE = re.compile(
+    r"\b(?:access|permissions?|rights?|login)\s+(?:to|on|for)\s+(?:the\s+)?$", re.IGNORECASE
+)
 KIND_AFTER = re.compile(
     r"\s+(?:service|host|server|system|api|app|application|cluster|database|db|box|node)\b",
     re.IGNORECASE,
@@ -62,12 +65,14 @@ class TurnReadings:
         *,
         verified: bool = False,
         answer: bool = False,
+        before: str = "",
         after: str = "",
     ) -> bool:
         """Whether a typed candidate may fill `slot`. Sure of themselves: literal types
         (dates, counts, enums), names found in the catalog or shaped like one
-        (`orders-db`, `web-01`) or named by their kind ("the billing service": `after`
-        is the text after the words), and what is left of the answer to the slot's own
+        (`orders-db`, `web-01`) or named by their kind or use ("the billing service",
+        "access to billing": `before` and `after` are the text around the words), and what
+        is left of the answer to the slot's own
         question; other words ("comes", "p99", "name") need the reader to read a value for
         that slot in this turn. (Requiring the reader's own span as well lost more than it
         won on SGD dev: its origin / destination cities are often swapped, where the typed
@@ -77,7 +82,7 @@ class TurnReadings:
         if answer and (slot_type not in ENTITY_TYPES or len(str(value).split()) <= 2):
             return True  # a name answered is a word or two, not "debug invoice totals"
         if slot_type in ENTITY_TYPES and (
-            NAME_SHAPE.fullmatch(str(value)) or KIND_AFTER.match(after)
+            NAME_SHAPE.fullmatch(str(value)) or KIND_AFTER.match(after) or USE_BEFORE.search(before)
         ):
             return True
         return self.says_value(slot)

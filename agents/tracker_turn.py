@@ -10,6 +10,8 @@ import torch
 from rapidfuzz import fuzz
 
 from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
+from agents.extractors.text import says_nothing
+from agents.route_cues import without_ticket_request
 from agents.templates import ENTITY_TYPES, TicketTemplate
 from agents.tracker_reader import TurnReadings, span_candidate
 from state.models import PreviousValue, SlotBelief, SlotValue, TicketState
@@ -183,3 +185,57 @@ def read_spans(
         choice = Choice(spec.name, found, reading.confidence, True, said=said)
         if may_write(state, choice, turn):
             turn.chosen[spec.name] = choice
+
+
+_OPENING_MIN_WORDS = 1  # what an opening message says beyond names and small talk
+_FILLER = frozenset(
+    re.findall(
+        r"\S+",
+        "a an the and or but for on in at to of with from by is are was were be been it its "
+        "it's this that there we i i'm you me my our us please pls could can would will hey "
+        "hi hello sorry bother think have has had got problem issue something some just now "
+        "thanks thank ok okay so also still again about up name called named",
+    )
+)
+_POLITE_END = re.compile(r"[\s,;:.-]*\b(?:please|pls|thanks|thank you)\W*$", re.IGNORECASE)
+_PROBLEM = re.compile(r"\b(?:symptoms?|errors?|failures?|problem)\b", re.IGNORECASE)
+
+
+def read_opening(
+    turn: TurnReading, template: TicketTemplate, extractors: Mapping[str, Extractor]
+) -> None:
+    """The message that opens a ticket describes the problem: what its other values
+    leave ("payment-api is returning 502s since 14:05, sev2" -> "payment-api is returning
+    502s")
+    is the slot that holds the problem, when it is more than a word of filler."""
+    spec = next(
+        (s for s in template.slots if s.type == "text" and _PROBLEM.search(s.description)),
+        None,
+    )
+    if spec is None or spec.name in turn.chosen:
+        return
+    # The names stay in the sentence ("payment-api is down"); times and levels go.
+    said = [
+        c.candidate
+        for name, c in turn.chosen.items()
+        if template.slot(name).type not in ENTITY_TYPES
+    ]
+    rest = without_ticket_request(residual(turn.text, said))
+    rest = _POLITE_END.sub("", " ".join(rest.split())).strip(" ,;:-")
+    # What it says beyond the names, the slots' own words and small talk ("for billing",
+    # "the service name is api-gateway", "sorry to bother you, could you ...") is no symptom.
+    bare = residual(turn.text, [c.candidate for c in turn.chosen.values()])
+    labels = {w for spec in template.slots for w in spec.label.casefold().split()}
+    labels |= set(re.findall(r"[a-z0-9']+", f"{template.name} {template.title}".casefold()))
+    content = [
+        w
+        for w in re.findall(r"[a-z0-9']+", without_ticket_request(bare).casefold())
+        if w not in _FILLER and w not in labels
+    ]
+    if says_nothing(rest) or len(content) < _OPENING_MIN_WORDS:
+        return
+    read = extractors[spec.name].read(rest, turn.ctx)
+    if isinstance(read, Refusal):
+        return
+    located = Candidate(read.value, 0, 0, read.strength)
+    turn.chosen[spec.name] = Choice(spec.name, located, read.strength, True, said=str(read.value))

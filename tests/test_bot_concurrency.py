@@ -52,7 +52,7 @@ def test_bot_two_processes_alternate_turns_of_one_ticket(
     bot: OpsBot, bot_settings: Settings
 ) -> None:
     sid = f"procs-{uuid.uuid4().hex[:8]}"
-    first = bot.handle(sid, "payment-api is down since 10:30, sev2, open an incident")
+    first = bot.handle(sid, "open an incident for payment-api since 10:30, sev2")
     assert isinstance(first.ticket, TicketState)
     other = _say(bot_settings, sid, "customers cannot pay")
     assert other["agent"] == "ticket"
@@ -65,7 +65,7 @@ def test_bot_two_processes_alternate_turns_of_one_ticket(
     assert stored is not None
     users = [t.text for t in stored.history if t.role == "user"]
     assert users == [
-        "payment-api is down since 10:30, sev2, open an incident",
+        "open an incident for payment-api since 10:30, sev2",
         "customers cannot pay",
         "actually make it sev1",
     ]

@@ -24,7 +24,7 @@ def _shown(bot: OpsBot, reply: Reply) -> list[str]:
 
 def _confirming(bot: OpsBot, symptom: str) -> tuple[str, Reply]:
     sid = f"r-{uuid.uuid4().hex[:10]}"
-    bot.handle(sid, "payment-api is throwing 502s since 09:40, sev2")
+    bot.handle(sid, "open an incident for payment-api since 09:40, sev2")
     reply = bot.handle(sid, symptom)
     assert isinstance(reply.ticket, TicketState) and reply.ticket.phase == "confirming"
     return sid, reply

@@ -45,7 +45,9 @@ class Chat:
 
 
 def test_workflow_agent_asks_the_next_missing_slot(agent: TicketAgent) -> None:
-    reply = Chat(agent).say("payment-api is down since 09:40, sev1", template="incident")
+    reply = Chat(agent).say(
+        "open an incident for payment-api since 09:40, sev1", template="incident"
+    )
     assert reply.event == "asked" and reply.state is not None and reply.state.pending == "symptom"
     assert reply.text.endswith("What is going wrong -- what do you see?")
 
@@ -60,7 +62,7 @@ def test_workflow_agent_re_asks_with_the_reason(agent: TicketAgent) -> None:
 
 def test_workflow_agent_confirms_then_yes_submits(agent: TicketAgent) -> None:
     chat = Chat(agent)
-    chat.say("payment-api is down since 09:40, sev1", template="incident")
+    chat.say("open an incident for payment-api since 09:40, sev1", template="incident")
     confirm = chat.say("customers can't pay")
     assert confirm.event == "confirming" and "Submit it?" in confirm.text
     done = chat.say("yes")

@@ -68,7 +68,7 @@ def test_workflow_system_utterance_after_a_digression_is_the_re_ask(
 
 def test_workflow_system_utterance_is_the_last_ticket_message(bot: OpsBot) -> None:
     sid = _sid()
-    bot.handle(sid, "payment-api is throwing 502s since 09:40, sev2")
+    bot.handle(sid, "open an incident for payment-api since 09:40, sev2")
     session = bot.session(sid)
     assert session is not None and session.ticket is not None
     said = bot._parts.context.tickets.system_utterance(session, session.ticket)
