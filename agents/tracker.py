@@ -65,9 +65,6 @@ _OFFER_LITERAL_MIN = 0.8  # ... and an offered literal value (an enum value, a d
 _FIT_WEIGHT = 1.0
 _WINDOWS = (1, 2, 3)  # words of left context in a candidate's key phrases (averaged)
 _COUNTED = ("int", "float")
-_READER_WORDS: tuple[
-    str, ...
-] = ()  # untyped short values (a venue, a title): the reader's span wins
 _COUNT_MIN = 0.25  # fit "4 seats" needs to its slot ("one way" fits no count)
 _BARE_COUNT_MIN = 0.2  # fit of a number counting nothing said ("a table for 2")
 
@@ -212,20 +209,8 @@ class SlotTracker:
         ):
             if option.score < _ACCEPT or option.slot in turn.chosen:
                 continue
-            kind = template.slot(option.slot).type
-            sure = option.candidate.verified and option.candidate.strength >= 1.0
-            around = turn.text[: option.candidate.start], turn.text[option.candidate.end :]
-            if turn.reads is not None and not turn.reads.admits(
-                option.slot,
-                kind,
-                option.candidate.value,
-                verified=sure,
-                before=around[0],
-                after=around[1],
-            ):
+            if not _admitted(turn, template, option, turn.text):
                 continue  # the reader hears no value for this slot in the turn
-            if turn.reads is not None and template.slot(option.slot).type in _READER_WORDS:
-                continue  # free words: the reader's span says where they start and end
             if turn.taken(option.candidate.start, option.candidate.end):
                 continue
             if not may_write(state, option, turn):
@@ -357,11 +342,8 @@ class SlotTracker:
             if not turn.chosen:  # with other slots filled, the rest was likely no answer
                 turn.refusals[turn.pending] = read.reason
             return
-        kind = template.slot(turn.pending).type
-        sure = read.verified and read.strength >= 1.0
-        if turn.reads is not None and not turn.reads.admits(
-            turn.pending, kind, read.value, verified=sure, answer=True
-        ):
+        answer = Choice(turn.pending, read, read.strength, True)
+        if not _admitted(turn, template, answer, answer=True):
             return  # the reader hears no value for the asked slot in these words
         start = turn.text.find(rest[read.start : read.end])
         located = Candidate(
@@ -397,13 +379,7 @@ class SlotTracker:
             needed = _OFFER_LITERAL_MIN if literal else _OFFER_MIN
             if option.score < needed or option.slot in turn.chosen:
                 continue
-            kind = template.slot(option.slot).type
-            sure = option.candidate.verified and option.candidate.strength >= 1.0
-            if turn.reads is not None and not turn.reads.admits(
-                option.slot, kind, option.candidate.value, verified=sure
-            ):
-                continue
-            if turn.reads is not None and template.slot(option.slot).type in _READER_WORDS:
+            if not _admitted(turn, template, option):
                 continue
             if option.slot in offer.chosen or offer.taken(
                 option.candidate.start, option.candidate.end
@@ -416,6 +392,31 @@ class SlotTracker:
                 continue  # the read-back says the held value (again, or at length): confirmed
             offer.chosen[option.slot] = option
         turn.chosen.update(offer.chosen)
+
+
+def _admitted(
+    turn: TurnReading,
+    template: TicketTemplate,
+    option: Choice,
+    text: str | None = None,
+    *,
+    answer: bool = False,
+) -> bool:
+    """Whether the reader lets a typed candidate fill its slot (always, without a reader);
+    `text` holds the candidate's words, for the words around it."""
+    if turn.reads is None:
+        return True
+    c = option.candidate
+    before, after = ("", "") if text is None else (text[: c.start], text[c.end :])
+    return turn.reads.admits(
+        option.slot,
+        template.slot(option.slot).type,
+        c.value,
+        verified=c.verified and c.strength >= 1.0,
+        answer=answer,
+        before=before,
+        after=after,
+    )
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:

@@ -72,9 +72,8 @@ class TurnReadings:
         (dates, counts, enums), names found in the catalog or shaped like one
         (`orders-db`, `web-01`) or named by their kind or use ("the billing service",
         "access to billing": `before` and `after` are the text around the words), and what
-        is left of the answer to the slot's own
-        question; other words ("comes", "p99", "name") need the reader to read a value for
-        that slot in this turn. (Requiring the reader's own span as well lost more than it
+        is left of the answer to the slot's own question; other words ("comes", "p99",
+        "name") need the reader to read a value for that slot in this turn. (Requiring the reader's own span as well lost more than it
         won on SGD dev: its origin / destination cities are often swapped, where the typed
         candidates' context fit is right.)"""
         if slot_type in LITERAL_TYPES or verified:
@@ -115,14 +114,10 @@ def span_candidate(
     words = reading.value
     if not words:
         return None
-    if spec.type in _CLOSED_TYPES and reading.value is not None:
-        read = extractor.read(words, ctx)
-        if isinstance(read, Candidate):
-            return read
-        return Candidate(reading.value, 0, 0, reading.confidence)
     read = extractor.read(words, ctx)
     if isinstance(read, Refusal):
-        return read
+        # a closed slot's value is the reader's own choice among the allowed ones
+        return Candidate(words, 0, 0, reading.confidence) if spec.type in _CLOSED_TYPES else read
     at = text.casefold().find(words.casefold())
     if at < 0:
         return Candidate(read.value, 0, 0, read.strength, read.verified, read.suggestions)

@@ -204,10 +204,9 @@ _PROBLEM = re.compile(r"\b(?:symptoms?|errors?|failures?|problem)\b", re.IGNOREC
 def read_opening(
     turn: TurnReading, template: TicketTemplate, extractors: Mapping[str, Extractor]
 ) -> None:
-    """The message that opens a ticket describes the problem: what its other values
-    leave ("payment-api is returning 502s since 14:05, sev2" -> "payment-api is returning
-    502s")
-    is the slot that holds the problem, when it is more than a word of filler."""
+    """The message that opens a ticket describes the problem: what its other values leave
+    ("payment-api is returning 502s since 14:05, sev2" -> "payment-api is returning 502s")
+    fills the slot that holds the problem, when it says more than names and small talk."""
     spec = next(
         (s for s in template.slots if s.type == "text" and _PROBLEM.search(s.description)),
         None,
