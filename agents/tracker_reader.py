@@ -115,9 +115,11 @@ def span_candidate(
     if not words:
         return None
     read = extractor.read(words, ctx)
+    if spec.type in _CLOSED_TYPES:
+        # the reader's own choice among the allowed values, parsed when the parser can
+        return read if isinstance(read, Candidate) else Candidate(words, 0, 0, reading.confidence)
     if isinstance(read, Refusal):
-        # a closed slot's value is the reader's own choice among the allowed ones
-        return Candidate(words, 0, 0, reading.confidence) if spec.type in _CLOSED_TYPES else read
+        return read
     at = text.casefold().find(words.casefold())
     if at < 0:
         return Candidate(read.value, 0, 0, read.strength, read.verified, read.suggestions)
