@@ -9,9 +9,13 @@
     ├── StateError                 Redis is unreachable or a stored record is unusable
     │   ├── SessionBusy            another turn holds the session lock
     │   └── ConflictError          a concurrent write won every retry
-    └── InputError                 a message or argument that cannot be acted on (empty question)
+    ├── InputError                 a message or argument that cannot be acted on (empty question)
+    ├── AuthError                  an API request without a valid bearer token
+    ├── NotFound                   no such session, ticket or token (for this caller)
+    └── RateLimited                an API token went over its requests per minute
 
-Only `cli.py` turns these into exit codes; everything below it raises.
+Only `cli.py` turns these into exit codes, and only `service/` into HTTP statuses;
+everything below them raises.
 Third-party errors are wrapped once, where they enter, with `raise ... from e`.
 """
 
@@ -62,3 +66,23 @@ class InputError(OpsqkvError):
     """A user message or argument that cannot be acted on."""
 
     exit_code = 2
+
+
+class AuthError(OpsqkvError):
+    """An API request carried no bearer token, or one that is unknown or revoked."""
+
+    exit_code = 2
+
+
+class NotFound(OpsqkvError):
+    """The named session, token or file does not exist for this caller."""
+
+    exit_code = 3
+
+
+class RateLimited(OpsqkvError):
+    """An API token sent more requests in this minute than its limit allows."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -10,8 +10,9 @@ one Redis. The encoder pass (the slow part) runs before the lock is taken.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +20,9 @@ from pathlib import Path
 import redis
 import torch
 
-from agents.cmdb import CMDBAgent
+from agents.cmdb import CMDBAgent, CMDBAnswer
 from agents.context_link import ContextLinker
-from agents.qa import QAAgent
+from agents.qa import Answer, QAAgent
 from agents.reply import Reply
 from agents.route_cues import route_prior
 from agents.router import Router, parse_command
@@ -38,8 +39,9 @@ from knowledge.keycache import KeyCache
 from settings import Settings, settings_from_env
 from state.connect import redis_client
 from state.models import Session
-from state.store import SessionStore
-from state.tickets import TicketSink
+from state.replies import ReplyLog, check_message_id
+from state.store import SessionStore, SessionWrites
+from state.tickets import ExportedTicket, TicketSink
 
 MAX_MESSAGE_CHARS = 4000
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
@@ -54,6 +56,15 @@ class _Parts:
     context: TurnContext
     store: SessionStore
     router: Router
+    replies: ReplyLog
+
+
+class _Answered(Exception):
+    """The message id was applied before: carries the reply logged then."""
+
+    def __init__(self, reply_json: str) -> None:
+        super().__init__("already answered")
+        self.reply_json = reply_json
 
 
 class OpsBot:
@@ -64,6 +75,7 @@ class OpsBot:
         self.encoder = encoder
         self._parts = parts
         self.clock: Callable[[], datetime] = local_now
+        self.max_message_chars = MAX_MESSAGE_CHARS
 
     @classmethod
     def open(
@@ -119,7 +131,23 @@ class OpsBot:
             history_limit=settings.history_limit,
         )
         store = SessionStore.from_settings(client, settings)
-        return cls(settings, encoder, _Parts(context, store, router))
+        replies = ReplyLog(client, prefix=settings.redis_prefix, ttl_s=settings.session_ttl_s)
+        return cls(settings, encoder, _Parts(context, store, router, replies))
+
+    def for_prefix(self, prefix: str, **store_options: float) -> OpsBot:
+        """This bot (same model, KB, CMDB, agents) keeping sessions and tickets under `prefix`.
+
+        `store_options` go to the SessionStore (e.g. `lock_wait_s`). The service builds one
+        per tenant, so tenants share the heavy parts and nothing they remember.
+        """
+        settings = self.settings.model_copy(update={"redis_prefix": prefix})
+        client = self._parts.store.client
+        store = SessionStore.from_settings(client, settings, **store_options)
+        context = dataclasses.replace(self._parts.context, sink=TicketSink(client, prefix=prefix))
+        replies = ReplyLog(client, prefix=prefix, ttl_s=settings.session_ttl_s)
+        bot = OpsBot(settings, self.encoder, _Parts(context, store, self._parts.router, replies))
+        bot.clock, bot.max_message_chars = self.clock, self.max_message_chars
+        return bot
 
     @property
     def templates(self) -> list[str]:
@@ -137,22 +165,30 @@ class OpsBot:
         *,
         now: datetime | None = None,
         template: str | None = None,
+        message_id: str | None = None,
     ) -> Reply:
         """One user turn of `session_id`: route, answer, remember; returns what to show.
 
         `template` opens that ticket with this message when none is open (scripted flows).
+        `message_id` makes a retry safe: a message id this session has seen is answered with
+        the reply logged then (atomically with that turn's save), never applied again.
         """
         check_session_id(session_id)
         text = text.strip()
         if not text:
             raise InputError("the message is empty; type a question, a ticket request or /help")
-        if len(text) > MAX_MESSAGE_CHARS:
+        if len(text) > self.max_message_chars:
             raise InputError(
-                f"the message has {len(text)} characters, more than {MAX_MESSAGE_CHARS}; "
+                f"the message has {len(text)} characters, more than {self.max_message_chars}; "
                 "shorten it or split it into several turns"
             )
         if template is not None:
             self.template(template)  # unknown names fail before anything is stored
+        replies = self._parts.replies
+        if message_id is not None:
+            check_message_id(message_id)
+            if (logged := replies.get(session_id, message_id, text)) is not None:
+                return Reply.model_validate_json(logged)  # a retry: no encoder pass, no lock
         command = parse_command(text)
         query: torch.Tensor | None = None
         scores: dict[str, float] = {}
@@ -160,18 +196,53 @@ class OpsBot:
             query = self.encoder.encode_one(text)  # outside the lock: the slow part of a turn
             scores = self._parts.router.scores(query, route_prior(text))
         at = now or self.clock()
-        reply, _ = self._parts.store.run(
-            session_id,
-            lambda session, writes: run_turn(
+
+        def turn(session: Session, writes: SessionWrites) -> Reply:
+            # Checked again under the lock: a first try may have committed meanwhile.
+            logged = None if message_id is None else replies.get(session_id, message_id, text)
+            if logged is not None:
+                raise _Answered(logged)
+            reply = run_turn(
                 self._parts.context, session, writes, text, command, query, scores, at, template
-            ),
-        )
+            )
+            if message_id is not None:
+                writes.add(replies.put_op(session_id, message_id, text, reply.model_dump_json()))
+            return reply
+
+        try:
+            reply, _ = self._parts.store.run(session_id, turn)
+        except _Answered as done:
+            return Reply.model_validate_json(done.reply_json)
         return reply
 
     def session(self, session_id: str) -> Session | None:
         """The stored session (history, ticket state), or None when there is none."""
         check_session_id(session_id)
         return self._parts.store.load(session_id)
+
+    def forget(self, session_id: str) -> bool:
+        """Delete a session and its logged replies; True when there was a session."""
+        check_session_id(session_id)
+        self._parts.replies.forget(session_id)
+        return self._parts.store.delete(session_id)
+
+    def ask(self, question: str) -> Answer:
+        """The Q&A agent's answer to one question, outside any session."""
+        if not question.strip():
+            raise InputError(
+                "the question is empty; ask e.g. 'nginx returns 502, what do I check?'"
+            )
+        return self._parts.context.qa.answer(question.strip())
+
+    def query_cmdb(self, question: str) -> CMDBAnswer:
+        """The CMDB agent's answer to one question, outside any session."""
+        if not question.strip():
+            raise InputError("the question is empty; ask e.g. 'how many hosts per idc'")
+        return self._parts.context.cmdb.answer(question.strip())
+
+    def tickets(self, since: str | None = None) -> Iterator[ExportedTicket]:
+        """Submitted tickets under this bot's prefix, after stream id `since`."""
+        return self._parts.context.sink.export(since)
 
 
 def check_session_id(session_id: str) -> None:

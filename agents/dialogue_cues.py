@@ -18,7 +18,7 @@ _YES = (
     r"perfect|great|correct|right|fine|please\s+do|go\s+ahead|confirm(?:ed)?|do\s+it|"
     r"submit(?:\s+it)?|looks\s+good|lgtm|that'?s\s+right|absolutely|of\s+course)"
 )
-_POLITE = r"(?:please|thanks|thank\s+you|it\s+is)"
+_POLITE = r"(?:please|pls|plz|thanks|thx|thank\s+you|it\s+is)"
 # A yes, maybe more yeses or thanks, and nothing else: "ok, submit it", "yes, sounds good".
 _AFFIRM = re.compile(rf"^\W*{_YES}\b(?:[\s,.!]+(?:{_YES}|{_POLITE})\b)*\W*$", re.IGNORECASE)
 _NEGATE = re.compile(

@@ -48,6 +48,11 @@ class TemplateChooser:
             for name in self.names
         }
 
+    def named_in(self, text: str) -> str | None:
+        """The one template the message names by its kind ("file a change: ..."), if any."""
+        named = [n for n, pattern in self.named.items() if pattern.search(text.lower())]
+        return named[0] if len(named) == 1 else None
+
     def choose(self, text: str) -> TemplateChoice:
         """The template whose keys the message attends to most."""
         if not self.names or not text.strip():
@@ -59,9 +64,9 @@ class TemplateChooser:
         per_template, _ = attend(query, self.keys, owners, scale=_SCALE)  # (1, M)
         cosine = float((query @ self.keys.T).max())
         scores = {name: float(per_template[0, i]) for i, name in enumerate(self.names)}
-        named = [n for n, pattern in self.named.items() if pattern.search(text.lower())]
-        if len(named) == 1:
-            return TemplateChoice(named[0], scores, cosine)
+        named = self.named_in(text)
+        if named is not None:
+            return TemplateChoice(named, scores, cosine)
         best = max(scores, key=lambda n: scores[n])
         clear = cosine >= _MIN_COSINE and scores[best] >= _MIN_WEIGHT
         return TemplateChoice(best if clear else None, scores, cosine)

@@ -30,7 +30,7 @@ from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
 from agents.extractors.entities import EntityCatalog
 from agents.extractors.factory import build_extractor
 from agents.extractors.text import says_nothing
-from agents.slot_reader.reader import SlotReader
+from agents.slot_reader.reader import SlotReader, SlotReading
 from agents.templates import SlotSpec, TicketTemplate
 from agents.tracker_reader import read_turn
 from agents.tracker_turn import (
@@ -63,6 +63,7 @@ _UNASKED_MIN = 0.8  # strength a value needs to fill a slot while other slots we
 _OFFER_MIN = 1.2  # score (strength + fit) an offered name needs to be taken on a yes
 _OFFER_LITERAL_MIN = 0.8  # ... and an offered literal value (an enum value, a date, a count)
 _FIT_WEIGHT = 1.0
+_READ_BONUS = 0.3  # the reader's span for this slot, and no other's, covers the value
 _WINDOWS = (1, 2, 3)  # words of left context in a candidate's key phrases (averaged)
 _COUNTED = ("int", "float")
 _COUNT_MIN = 0.25  # fit "4 seats" needs to its slot ("one way" fits no count)
@@ -259,13 +260,13 @@ class SlotTracker:
                 score += _PENDING_BONUS if asked else 0.0
                 score += _REQUIRED_BONUS if spec.required else 0.0
                 score += _MENTION_BONUS if named else 0.0
+                score += _READ_BONUS if _read_there(turn, spec.name, candidate) else 0.0
                 # An enum value said outright may replace an old one, unless another slot
                 # was just asked: then the words are most likely part of that answer.
                 outright = spec.type == "enum" and candidate.strength >= 1.0 and not turn.asked
                 score += 0.001 * candidate.start / max(1, len(turn.text))  # later wins a tie
-                options.append(
-                    Choice(spec.name, candidate, score, asked or named or outright, said=said)
-                )
+                explicit = asked or named or outright
+                options.append(Choice(spec.name, candidate, score, explicit, said, named))
         turn.restated.update(c.slot for c in claimed)
         return [o for o in options if not any(_overlap(c.candidate, o.candidate) for c in claimed)]
 
@@ -343,7 +344,7 @@ class SlotTracker:
                 turn.refusals[turn.pending] = read.reason
             return
         answer = Choice(turn.pending, read, read.strength, True)
-        if not _admitted(turn, template, answer, answer=True):
+        if not _admitted(turn, template, answer, rest, answer=True):
             return  # the reader hears no value for the asked slot in these words
         start = turn.text.find(rest[read.start : read.end])
         located = Candidate(
@@ -370,7 +371,10 @@ class SlotTracker:
             text=system, pending=None, asked=frozenset(), correction=False, ctx=turn.ctx
         )
         options = sorted(self._options(offer, state, template, prepared), key=lambda o: -o.score)
+        menus = _menus(options, template)
         for option in options:
+            if option.slot in menus:
+                continue  # "P1 critical, P2 high, ...?" lists choices: a yes picks none
             # A literal value (an enum, a date) or a count that passed its own test is surely
             # what it says; a name needs to fit its slot.
             literal = (
@@ -406,6 +410,8 @@ def _admitted(
     `text` holds the candidate's words, for the words around it."""
     if turn.reads is None:
         return True
+    if option.named and template.slot(option.slot).type == "text":
+        return True  # "impact: no orders can be placed": the user labelled the words
     c = option.candidate
     before, after = ("", "") if text is None else (text[: c.start], text[c.end :])
     return turn.reads.admits(
@@ -417,6 +423,35 @@ def _admitted(
         before=before,
         after=after,
     )
+
+
+def _read_there(turn: TurnReading, slot: str, candidate: Candidate) -> bool:
+    """Whether the reader's span for `slot`, and for no other slot, covers the candidate in
+    the user's words: where the context fit cannot tell two slots apart, the reader may."""
+    if turn.reads is None:
+        return False
+
+    def covers(reading: SlotReading) -> bool:
+        if reading.chars is None or not reading.from_user:
+            return False
+        start, end = reading.chars
+        return start < candidate.end and candidate.start < end
+
+    readings = turn.reads.readings
+    return (
+        slot in readings
+        and covers(readings[slot])
+        and not any(covers(r) for name, r in readings.items() if name != slot)
+    )
+
+
+def _menus(options: list[Choice], template: TicketTemplate) -> set[str]:
+    """Closed slots for which the system's words name several values: a list of choices."""
+    named: dict[str, set[str]] = {}
+    for o in options:
+        if template.slot(o.slot).type in ("enum", "bool"):
+            named.setdefault(o.slot, set()).add(str(o.candidate.value))
+    return {slot for slot, values in named.items() if len(values) > 1}
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:

@@ -29,6 +29,9 @@ KIND_AFTER = re.compile(
     r"\s+(?:service|host|server|system|api|app|application|cluster|database|db|box|node)\b",
     re.IGNORECASE,
 )
+# An unknown name answered stands nearly alone: "billing, I think", not a sentence that
+# happens to hold a word ("someone has to approve refunds").
+ANSWER_AROUND = 4
 LITERAL_TYPES = ("enum", "bool", "int", "float", "date", "time", "datetime", "duration", "email")
 
 
@@ -78,7 +81,10 @@ class TurnReadings:
         candidates' context fit is right.)"""
         if slot_type in LITERAL_TYPES or verified:
             return True
-        if answer and (slot_type not in ENTITY_TYPES or len(str(value).split()) <= 2):
+        if answer and (
+            slot_type not in ENTITY_TYPES
+            or (len(str(value).split()) <= 2 and len(f"{before} {after}".split()) <= ANSWER_AROUND)
+        ):
             return True  # a name answered is a word or two, not "debug invoice totals"
         if slot_type in ENTITY_TYPES and (
             NAME_SHAPE.fullmatch(str(value)) or KIND_AFTER.match(after) or USE_BEFORE.search(before)

@@ -34,6 +34,7 @@ class Choice:
     score: float
     explicit: bool  # the slot was named or asked, or the value said outright
     said: str | None = None  # the words, when not the user's (a value the system offered)
+    named: bool = False  # said after the slot's label: "impact: no orders can be placed"
 
 
 @dataclass
@@ -194,7 +195,8 @@ _FILLER = frozenset(
         "a an the and or but for on in at to of with from by is are was were be been it its "
         "it's this that there we i i'm you me my our us please pls could can would will hey "
         "hi hello sorry bother think have has had got problem issue something some just now "
-        "thanks thank ok okay so also still again about up name called named",
+        "thanks thank ok okay so also still again about up name called named if that's fine "
+        "alright there's",
     )
 )
 _POLITE_END = re.compile(r"[\s,;:.-]*\b(?:please|pls|thanks|thank you)\W*$", re.IGNORECASE)
@@ -219,13 +221,22 @@ def read_opening(
         for name, c in turn.chosen.items()
         if template.slot(name).type not in ENTITY_TYPES
     ]
+    labels = {w for spec in template.slots for w in spec.label.casefold().split()}
+    labels |= set(re.findall(r"[a-z0-9']+", f"{template.name} {template.title}".casefold()))
+    names = {
+        turn.text[c.candidate.start : c.candidate.end].casefold() for c in turn.chosen.values()
+    }
     rest = without_ticket_request(residual(turn.text, said))
-    rest = _POLITE_END.sub("", " ".join(rest.split())).strip(" ,;:-")
+    cues = "|".join(re.escape(s.label) for s in template.slots)
+    # "..., P2. impact: about a third ...": the label of a value taken out goes with it
+    rest = re.sub(
+        rf"\b(?:the\s+)?(?:{cues})\s*(?::|\bis\b|\bwas\b)\s*(?=,|$)", "", rest, flags=re.I
+    )
+    rest = _without_header(" ".join(rest.split()), labels | names)
+    rest = _POLITE_END.sub("", rest).strip(" ,;:-.")
     # What it says beyond the names, the slots' own words and small talk ("for billing",
     # "the service name is api-gateway", "sorry to bother you, could you ...") is no symptom.
     bare = residual(turn.text, [c.candidate for c in turn.chosen.values()])
-    labels = {w for spec in template.slots for w in spec.label.casefold().split()}
-    labels |= set(re.findall(r"[a-z0-9']+", f"{template.name} {template.title}".casefold()))
     content = [
         w
         for w in re.findall(r"[a-z0-9']+", without_ticket_request(bare).casefold())
@@ -238,3 +249,17 @@ def read_opening(
         return
     located = Candidate(read.value, 0, 0, read.strength)
     turn.chosen[spec.name] = Choice(spec.name, located, read.strength, True, said=str(read.value))
+
+
+_HEADER = re.compile(r"^\s*([^:,;]*)[:,;]\s*")
+
+
+def _without_header(text: str, known: set[str]) -> str:
+    """`text` without leading headings made only of names, labels and small words
+    ("incident on payment-api: requests time out" -> "requests time out")."""
+    while (m := _HEADER.match(text)) and m.end() < len(text):
+        words = re.findall(r"[\w'.-]+", m.group(1).casefold())
+        if not all(w in _FILLER or w in known for w in words):
+            break
+        text = text[m.end() :]
+    return text

@@ -21,7 +21,7 @@ from agents.dialogue_cues import is_affirmation
 from agents.help import help_text, small_talk
 from agents.qa import QAAgent
 from agents.reply import Reply
-from agents.route_cues import asks_for_ticket
+from agents.route_cues import asks_for_ticket, asks_how_to, ticket_request
 from agents.router import Route
 from agents.ticket_desk import apply_ticket_turn
 from agents.workflow import AGENT_NAME, TicketAgent
@@ -72,7 +72,7 @@ def run_turn(
     if session.ticket is None and isinstance(offer, dict) and is_affirmation(text):
         return _open_offered(ctx, session, writes, str(offer.get("symptom", "")), text, at)
     if session.ticket is not None:
-        aside = _digression(text, scores, session.ticket.template)
+        aside = _digression(ctx, session, text, scores, at)
         if aside is None:
             return _ticket(ctx, session, writes, text, at, scores)
         reply = _answer(ctx, session, aside, text, query, scores, at, offer_ticket=False)
@@ -90,7 +90,11 @@ def run_turn(
         # the router, but it asks: answer it (an unknown how-to is offered an incident).
         best = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
     if best.startswith("ticket:"):
-        return _ticket(ctx, session, writes, text, at, scores, template=best.split(":", 1)[1])
+        # The router hears the topic ("p99 latency alerts" sounds like an incident); a
+        # message that names its kind of ticket ("file a change: ...") has said which.
+        chooser, request = ctx.tickets.chooser, ticket_request(text)
+        named = chooser.named_in(request) if chooser and request else None
+        return _ticket(ctx, session, writes, text, at, scores, template=named or best[7:])
     return _answer(ctx, session, best, text, query, scores, at)
 
 
@@ -276,13 +280,21 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or bool(_QUESTION.match(text.strip()))
 
 
-def _digression(text: str, scores: dict[str, float], template: str) -> str | None:
-    """The agent a mid-ticket message should go to instead of the ticket, if any."""
-    if not is_question(text):
+def _digression(
+    ctx: TurnContext, session: Session, text: str, scores: dict[str, float], at: datetime
+) -> str | None:
+    """The agent a mid-ticket message should go to instead of the ticket, if any: a how-to
+    question, or a question that gives the ticket nothing ("what does X depend on?")."""
+    if not is_question(text) or asks_for_ticket(text):
         return None
+    if asks_how_to(text):
+        return "qa"  # "what's the safest way to ...?" mid-ticket: answer, then re-ask
     other = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
-    if scores.get(other, 0.0) <= scores.get(f"ticket:{template}", 0.0):
-        return None
+    template = session.ticket.template if session.ticket else ""
+    if scores.get(other, 0.0) > scores.get(f"ticket:{template}", 0.0):
+        return other  # the router hears another agent's question
+    if ctx.tickets.gives_values(session, text, now=at):
+        return None  # "can you make it P2?" asks, and answers
     return other
 
 

@@ -102,6 +102,17 @@ class TicketAgent:
         )
         return self._next(spec, updated, before=state)
 
+    def gives_values(self, session: Session, text: str, *, now: datetime) -> bool:
+        """Whether `text` gives the open ticket a new slot value (a dry run of the update):
+        a question that gives none is not an answer ("what does payment-api depend on?")."""
+        state = session.ticket
+        if state is None:
+            return False
+        spec = self.template(state.template)
+        system = self.system_utterance(session, state)
+        updated = self.tracker.update(state, spec, system, text, now=now)
+        return updated.values() != state.values()
+
     def start(self, template: str, *, values: Mapping[str, SlotValue] | None = None) -> TicketReply:
         """Open a ticket, with slots already known if any (a symptom taken from a question),
         and ask for the first missing one."""

@@ -17,7 +17,8 @@ from rich.text import Text
 from agents import OpsBot
 from commands.common import console, encoder_for, err_console, settings_of
 from commands.render import render_reply
-from errors import InputError
+from errors import InputError, RateLimited, StateError
+from service.client import RemoteBot
 from settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,15 +44,31 @@ def chat(
     ] = None,
     new: Annotated[bool, typer.Option("--new", help="Start a new session.")] = False,
     explain: Annotated[bool, typer.Option(help="Show the router's scores for each reply.")] = False,
+    url: Annotated[
+        str | None, typer.Option(help="Talk to a running `opsqkv serve` at this URL instead.")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="OPSQKV_TOKEN", help="Bearer token for --url.")
+    ] = None,
 ) -> None:
     """Chat with the ops bot in the terminal (history is kept; Ctrl-D or /quit leaves)."""
     settings = settings_of(ctx)
     session_id = _pick_session(settings, session, new)
-    bot = open_bot(settings)
+    bot: OpsBot | RemoteBot
+    if url is not None:
+        if not token:
+            raise InputError("--url needs --token (or OPSQKV_TOKEN): `opsqkv token create`")
+        bot = RemoteBot(url, token, templates_dir=settings.templates_dir)
+        retryable: tuple[type[Exception], ...] = (InputError, StateError, RateLimited)
+    else:
+        bot = open_bot(settings)
+        retryable = (InputError,)
     _remember_session(settings, session_id)
     stored = bot.session(session_id)
+    remote = "" if url is None else f" --url {url}"
     console.print(
-        f"[bold]opsqkv[/] · session [cyan]{session_id}[/] · /help for commands, /quit to leave"
+        f"[bold]opsqkv[/]{remote} · session [cyan]{session_id}[/] · /help for commands, "
+        "/quit to leave"
     )
     if stored is not None and stored.history:
         console.print(f"[dim]resuming: the last turns of {session_id}[/]")
@@ -72,11 +89,13 @@ def chat(
             break
         try:
             reply = bot.handle(session_id, text)
-        except InputError as e:
+        except retryable as e:  # say what went wrong and keep the chat going
             err_console.print(f"[bold red]error:[/] {escape(str(e))}")
             continue
         render_reply(console, bot, reply, explain=explain)
-    console.print(f"Bye. Session kept: resume with [bold]opsqkv chat --session {session_id}[/]")
+    console.print(
+        f"Bye. Session kept: resume with [bold]opsqkv chat{remote} --session {session_id}[/]"
+    )
 
 
 def say(

@@ -7,6 +7,8 @@ Anything a user or a document wrote is escaped before it meets rich markup.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.markup import escape
@@ -14,7 +16,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agents import OpsBot, Reply
+from agents import Reply
+from agents.templates import TicketTemplate
 from agents.ticket_view import show_value
 from agents.turns import BACK_TO_TICKET
 from agents.workflow import AGENT_NAME
@@ -23,7 +26,13 @@ from state.models import Ticket, TicketState
 AGENT_STYLE = {"qa": "cyan", "cmdb": "magenta", "ticket": "yellow", "help": "green"}
 
 
-def render_reply(console: Console, bot: OpsBot, reply: Reply, *, explain: bool = False) -> None:
+class Templates(Protocol):
+    """Where the ticket panel looks up a template: an OpsBot, or a RemoteBot."""
+
+    def template(self, name: str) -> TicketTemplate: ...
+
+
+def render_reply(console: Console, bot: Templates, reply: Reply, *, explain: bool = False) -> None:
     """Print one reply: the answer, its citations, the ticket panel, the router scores."""
     style = AGENT_STYLE.get(reply.agent, "white")
     parts = reply_body(reply)
@@ -57,7 +66,7 @@ def _citations(reply: Reply) -> Table:
     return table
 
 
-def _progress(bot: OpsBot, state: TicketState) -> Panel:
+def _progress(bot: Templates, state: TicketState) -> Panel:
     """Which slots are filled and which are still missing."""
     spec = bot.template(state.template)
     table = Table(show_header=False, box=None, padding=(0, 1))

@@ -37,8 +37,8 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
-def connect_url(url: str) -> redis.Redis:
-    """A client of the server at `url`, checked with PING."""
+def connect_url(url: str, *, socket_timeout_s: float = 30.0) -> redis.Redis:
+    """A client of the server at `url`, checked with PING; a command waits `socket_timeout_s`."""
     shown = redact(url)
     if not url.startswith(_SCHEMES):
         raise ConfigError(
@@ -47,7 +47,7 @@ def connect_url(url: str) -> redis.Redis:
         )
     try:
         client = redis.Redis.from_url(
-            url, socket_connect_timeout=3, socket_timeout=30, health_check_interval=30
+            url, socket_connect_timeout=3, socket_timeout=socket_timeout_s, health_check_interval=30
         )
     except ValueError as e:
         raise ConfigError(

@@ -25,9 +25,10 @@ for _names, _seconds in (
 _UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _QUANTITY = rf"\d+(?:\.\d+)?|(?:{NUMBER_WORDS}|a\s+couple\s+of|a\s+few|half\s+an?|an?)\b"
 _PART = rf"(?:{_QUANTITY})\s*(?:{_UNIT})(?![a-z])(?:\s+and\s+a\s+half)?"
-# Parts joined by spaces, commas or "and": "1 hour and 30 minutes", "1h30m".
+# Parts joined by spaces or "and": "1 hour and 30 minutes", "1h30m". Not by a comma: "in 1
+# hour, 20m window" lists two values.
 DURATION_PHRASE = re.compile(
-    rf"(?<![\w.-])(?:{_PART})(?:\s*(?:,|and)?\s*(?:{_PART}))*", re.IGNORECASE
+    rf"(?<![\w.-])(?:{_PART})(?:\s*(?:and)?\s*(?:{_PART}))*", re.IGNORECASE
 )
 _ONE_PART = re.compile(
     rf"(?P<q>{_QUANTITY})\s*(?P<u>{_UNIT})(?![a-z])(?P<half>\s+and\s+a\s+half)?", re.IGNORECASE

@@ -21,6 +21,10 @@ _EMBED_MARGIN = 0.05  # over the runner-up value, or the answer is ambiguous
 # "not critical", "isn't a blocker", "never urgent": the value named is the one ruled out.
 _NEGATED_BEFORE = re.compile(r"(?:\b(?:not|no|never)|n't)\s+(?:(?:a|an|really|that)\s+)?$")
 _NEGATED_WORD = re.compile(r"(?:\b(?:not|no|never)|n't)\s+(?:(?:a|an|really|that)\s+)?[a-z0-9]+")
+# "admin" in "admin-portal" is part of a name, not the value admin.
+_NAME_JOINER = re.compile(r"[-_.][A-Za-z0-9]")
+_CLAUSE = re.compile(r"[^,;.!?]+")
+_CLAUSE_WORDS = 5  # "hmm I'd say medium": a distinctive word answers only in a short clause
 
 
 def normalise(text: str) -> str:
@@ -77,6 +81,8 @@ class EnumExtractor:
         plain = normalise(text)
         taken: list[tuple[int, int]] = []
         for m in self._literal.finditer(plain):
+            if _inside_name(text, m.start(), m.end()):
+                continue
             if _NEGATED_BEFORE.search(plain[: m.start()]):
                 taken.append(m.span())
                 continue
@@ -98,15 +104,26 @@ class EnumExtractor:
         if found.candidates:
             # The strongest mention; among equals the last ("P2, no, P1" means P1).
             return max(found.candidates, key=lambda c: (c.strength, c.start))
-        words = _WORD.findall(_NEGATED_WORD.sub(" ", normalise(text)))
-        hits = {self._distinctive[w] for w in words if w in self._distinctive}
-        if len(hits) == 1 and len(words) <= 3:
-            return Candidate(self.values[hits.pop()].value, 0, len(text), 0.8)
+        hit = self._distinctive_answer(text)
+        if hit is not None:
+            return Candidate(self.values[hit].value, 0, len(text), 0.8)
         by_embedding = self._by_embedding(text)
         if by_embedding is not None:
             return by_embedding
         allowed = ", ".join(v.value for v in self.values)
         return Refusal(f"{text.strip()!r} is not one of {allowed}", 0, len(text))
+
+    def _distinctive_answer(self, text: str) -> int | None:
+        """The one value whose distinctive words an answer uses, each in a short clause
+        ("high", "hmm I'd say medium, it's not blocking anyone"); None if none or several."""
+        hits: set[int] = set()
+        for clause in _CLAUSE.findall(_NEGATED_WORD.sub(" ", normalise(text))):
+            words = _WORD.findall(clause)
+            found = {self._distinctive[w] for w in words if w in self._distinctive}
+            if found and len(words) > _CLAUSE_WORDS:
+                return None  # named inside a longer sentence: not surely the answer
+            hits |= found
+        return hits.pop() if len(hits) == 1 else None
 
     def _by_embedding(self, text: str) -> Candidate | None:
         if self.embed is None or self.name_keys is None or not text.strip():
@@ -124,6 +141,13 @@ class EnumExtractor:
             return None
         value = self.values[int(top.indices[0])].value
         return Candidate(value, 0, len(text), 0.6)
+
+
+def _inside_name(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is joined to more name by - _ or . ("admin-portal")."""
+    return bool(_NAME_JOINER.match(text, end)) or (
+        start >= 2 and text[start - 1] in "-_." and text[start - 2].isalnum()
+    )
 
 
 def _closest(word: str, choices: dict[str, int]) -> tuple[int | None, float]:

@@ -20,6 +20,8 @@ from agents.extractors.text import TextExtractor
 from agents.templates import SlotSpec
 
 # A text slot that holds why something is needed: "because ..." clauses are its values.
+# Read from the slot's name and label: a description ("what will be changed and why") may
+# mention why without the slot being the reason.
 _PURPOSE = re.compile(r"\b(?:why|reason|justification|purpose)\b", re.IGNORECASE)
 
 
@@ -57,4 +59,4 @@ def build_extractor(
         case "host" | "service":
             return EntityExtractor(slot.entity_kinds, catalog, strict=slot.strict)
         case "text":
-            return TextExtractor(purpose=bool(_PURPOSE.search(slot.description)))
+            return TextExtractor(purpose=bool(_PURPOSE.search(f"{slot.name} {slot.label}")))

@@ -47,6 +47,23 @@ _VERBS = {
     "listen", "hear", "uh", "leave", "fly", "travel", "depart",
 }  # fmt: skip
 _NUMBER = re.compile(r"[\d.,:$%]+(?:st|nd|rd|th)?")
+# "Long Beach, CA", "Paris, France", "Sydney, NSW": a place written with its region is one
+# name. A region is an upper-case code or one of these (states, provinces, countries).
+_REGION_CODE = re.compile(r"[A-Z]{2,3}\b")
+_REGIONS = {
+    "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut",
+    "delaware", "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa",
+    "kansas", "kentucky", "louisiana", "maine", "maryland", "massachusetts", "michigan",
+    "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada", "ohio",
+    "oklahoma", "oregon", "pennsylvania", "tennessee", "texas", "utah", "vermont", "virginia",
+    "washington", "wisconsin", "wyoming", "ontario", "quebec", "alberta", "manitoba",
+    "england", "scotland", "wales", "ireland", "france", "italy", "spain", "portugal",
+    "germany", "austria", "greece", "netherlands", "belgium", "switzerland", "sweden",
+    "norway", "denmark", "finland", "poland", "russia", "turkey", "egypt", "kenya", "india",
+    "china", "japan", "korea", "thailand", "vietnam", "malaysia", "singapore", "indonesia",
+    "australia", "canada", "mexico", "brazil", "argentina", "peru", "chile", "colombia",
+}  # fmt: skip
+_REGION_AFTER = re.compile(r",\s*([A-Z][A-Za-z]+)(?=\s*(?:[.,;!?]|$|\s+[a-z]))")
 _BREAK = re.compile(r"[,;:!?.\n()]")
 
 
@@ -102,6 +119,14 @@ def find_names(text: str) -> list[NameSpan]:
         if lone and (first.endswith("ing") or first in _VERBS):
             i += 1  # "Booking a table ...", "Check to see ...": a verb opening the sentence
             continue
+        region = _REGION_AFTER.match(text, end)
+        if region and (
+            _REGION_CODE.fullmatch(region.group(1)) or region.group(1).lower() in _REGIONS
+        ):
+            end, last = (
+                region.end(1),
+                next((k for k in range(last, len(words)) if words[k].end() >= region.end(1)), last),
+            )
         the = re.search(r"\bThe\s+$", text[:start])
         if the and not lone:
             start = the.start()  # "The Cooperage": the article is part of the name
