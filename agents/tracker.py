@@ -3,46 +3,48 @@
 Per turn, for any template (no template is special-cased):
   1. the slot reader (Q = each slot's name + description, K = V = the tokens of the bot's
      last question and the user's answer) reads every slot: nothing new / a value / any;
-  2. typed extractors propose values with character spans ("09:40", "sev2", "web-01");
-     each candidate's fit to each slot query (cosine of its words in context) and the
-     slots the system asked for rank them; a candidate is admitted only when it is sure
-     of itself (a literal, a catalog or name-shaped name, the asked slot's answer) or the
-     reader reads a value for its slot; spans go greedily, one slot per span;
+  2. typed extractors propose values with character spans ("09:40", "sev2", "web-01"),
+     ranked by their fit to each slot query (cosine of their words in context), the slots
+     asked for, a label said ("impact: ...") and the reader's span; a candidate is admitted
+     only when sure of itself (a literal, a catalog or name-shaped name, a labelled text,
+     the asked slot's short answer) or the reader reads a value for its slot;
   3. slots the reader reads that no candidate filled take the reader's span, parsed by
-     the slot's type; a yes to an offer takes only what the reader reads in the offer;
-  4. the message that opens a ticket describes the problem: what is left of it fills
-     the problem's text slot;
+     the slot's type; a yes to an offer takes only a value offered alone (not a menu);
+  4. the message that opens a ticket describes the problem: what is left of it, without
+     requests, headers and labels, fills the problem's text slot;
   5. the gate: a filled slot changes only on a new value the reader reads for it in the
      user's words, or on an explicit correction.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 
 import torch
 
 from agents.candidate_fit import RESULT_COUNT, FitScorer, context_phrase, counted_noun
 from agents.dialogue_cues import accepts, is_correction, mentions
-from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
+from agents.extractors.base import Candidate, ExtractContext, Refusal
 from agents.extractors.entities import EntityCatalog
-from agents.extractors.factory import build_extractor
 from agents.extractors.text import says_nothing
-from agents.slot_reader.reader import SlotReader, SlotReading
+from agents.slot_reader.reader import SlotReader
 from agents.templates import SlotSpec, TicketTemplate
+from agents.tracker_prepare import PreparedTemplate, prepare_template
 from agents.tracker_reader import read_turn
 from agents.tracker_turn import (
     Choice,
     TurnReading,
+    admitted,
     apply_choices,
     held_elsewhere,
     held_words,
     may_write,
+    menus,
+    overlap,
     question_clauses,
     read_opening,
     read_spans,
+    read_there,
     related_names,
     residual,
     restates,
@@ -70,16 +72,6 @@ _COUNT_MIN = 0.25  # fit "4 seats" needs to its slot ("one way" fits no count)
 _BARE_COUNT_MIN = 0.2  # fit of a number counting nothing said ("a table for 2")
 
 
-@dataclass
-class _Prepared:
-    """A template's precomputed queries and extractors."""
-
-    queries: torch.Tensor  # (S, d) unit slot queries
-    extractors: dict[str, Extractor]
-    ask_keys: torch.Tensor  # (S, d) what a question asking for each slot looks like
-    prompt_keys: torch.Tensor  # (S, d) the question the template itself asks each slot with
-
-
 class SlotTracker:
     """Updates a TicketState from one exchange, by slot attention and typed extractors."""
 
@@ -96,35 +88,15 @@ class SlotTracker:
         self.key_cache = key_cache
         self.entities = entities
         self.fitter = FitScorer(encoder.encode_one)
-        self._prepared: dict[tuple[str, str], _Prepared] = {}
+        self._prepared: dict[tuple[str, str], PreparedTemplate] = {}
 
-    def prepare(self, template: TicketTemplate) -> _Prepared:
+    def prepare(self, template: TicketTemplate) -> PreparedTemplate:
         """Slot queries and extractors of a template, built once per template content."""
         tag = (template.name, template.model_dump_json())
         if tag not in self._prepared:
-            safe = re.sub(r"\W", "_", template.name)
-            queries = self.key_cache.keys(f"slotq_{safe}", [s.query_text() for s in template.slots])
-            extractors: dict[str, Extractor] = {}
-            for spec in template.slots:
-                name_keys = None
-                if spec.type == "enum" and spec.values:
-                    names = [n for v in spec.values for n in v.names()]
-                    name_keys = self.key_cache.keys(f"enum_{safe}_{spec.name}", names)
-                extractors[spec.name] = build_extractor(
-                    spec, catalog=self.entities, embed=self.encoder.encode_one, name_keys=name_keys
-                )
-            labels = self.key_cache.keys(f"slotl_{safe}", [s.label for s in template.slots])
-            # A question asks for a slot by its name as words ("which restaurant"); the
-            # description adds what it means. Their mean is the slot's ask key.
-            ask_keys = torch.nn.functional.normalize(queries + labels, dim=-1)  # (S, d)
-            # A slot's own prompt is the surest sign it is being asked; without one, the
-            # ask key stands in.
-            prompted = [i for i, spec in enumerate(template.slots) if spec.prompt]
-            prompt_keys = ask_keys.clone()
-            if prompted:
-                said = [template.slots[i].ask for i in prompted]
-                prompt_keys[prompted] = self.key_cache.keys(f"slotp_{safe}", said)
-            self._prepared[tag] = _Prepared(queries, extractors, ask_keys, prompt_keys)
+            self._prepared[tag] = prepare_template(
+                template, self.encoder, self.key_cache, self.entities
+            )
         return self._prepared[tag]
 
     def update(
@@ -168,7 +140,7 @@ class SlotTracker:
         self,
         state: TicketState,
         template: TicketTemplate,
-        prepared: _Prepared,
+        prepared: PreparedTemplate,
         system: str,
         user: str,
         now: datetime,
@@ -183,7 +155,9 @@ class SlotTracker:
             ctx=ExtractContext(now=now, related=related_names(state.values(), template)),
         )
 
-    def _asked(self, template: TicketTemplate, prepared: _Prepared, system: str) -> list[str]:
+    def _asked(
+        self, template: TicketTemplate, prepared: PreparedTemplate, system: str
+    ) -> list[str]:
         """The slots the system's questions ask for, when the state does not say (replayed
         dialogues): each clause of a question may ask for one ("Which city, and what time?")."""
         asked: list[str] = []
@@ -201,7 +175,11 @@ class SlotTracker:
         return asked
 
     def _one_pass(
-        self, turn: TurnReading, state: TicketState, template: TicketTemplate, prepared: _Prepared
+        self,
+        turn: TurnReading,
+        state: TicketState,
+        template: TicketTemplate,
+        prepared: PreparedTemplate,
     ) -> bool:
         """Score every open slot's candidates and choose greedily; True if any was chosen."""
         chose = False
@@ -210,7 +188,7 @@ class SlotTracker:
         ):
             if option.score < _ACCEPT or option.slot in turn.chosen:
                 continue
-            if not _admitted(turn, template, option, turn.text):
+            if not admitted(turn, template, option, turn.text):
                 continue  # the reader hears no value for this slot in the turn
             if turn.taken(option.candidate.start, option.candidate.end):
                 continue
@@ -224,7 +202,11 @@ class SlotTracker:
         return chose
 
     def _options(
-        self, turn: TurnReading, state: TicketState, template: TicketTemplate, prepared: _Prepared
+        self,
+        turn: TurnReading,
+        state: TicketState,
+        template: TicketTemplate,
+        prepared: PreparedTemplate,
     ) -> list[Choice]:
         """Every (slot, candidate) pair worth choosing, scored: the extractor's strength, the
         slot's fit to the candidate's words, and whether the slot was asked or named."""
@@ -260,7 +242,7 @@ class SlotTracker:
                 score += _PENDING_BONUS if asked else 0.0
                 score += _REQUIRED_BONUS if spec.required else 0.0
                 score += _MENTION_BONUS if named else 0.0
-                score += _READ_BONUS if _read_there(turn, spec.name, candidate) else 0.0
+                score += _READ_BONUS if read_there(turn, spec.name, candidate) else 0.0
                 # An enum value said outright may replace an old one, unless another slot
                 # was just asked: then the words are most likely part of that answer.
                 outright = spec.type == "enum" and candidate.strength >= 1.0 and not turn.asked
@@ -268,10 +250,10 @@ class SlotTracker:
                 explicit = asked or named or outright
                 options.append(Choice(spec.name, candidate, score, explicit, said, named))
         turn.restated.update(c.slot for c in claimed)
-        return [o for o in options if not any(_overlap(c.candidate, o.candidate) for c in claimed)]
+        return [o for o in options if not any(overlap(c.candidate, o.candidate) for c in claimed)]
 
     def _candidates(
-        self, turn: TurnReading, spec: SlotSpec, prepared: _Prepared
+        self, turn: TurnReading, spec: SlotSpec, prepared: PreparedTemplate
     ) -> list[tuple[Candidate, bool]]:
         """The slot's typed values in the text, and those in "the <slot> is X" (named=True)."""
         extractor = prepared.extractors[spec.name]
@@ -297,7 +279,7 @@ class SlotTracker:
         return scored
 
     def _fit(
-        self, turn: TurnReading, prepared: _Prepared, candidate: Candidate, counted: bool
+        self, turn: TurnReading, prepared: PreparedTemplate, candidate: Candidate, counted: bool
     ) -> torch.Tensor:
         """Each slot's fit (S,) to a candidate's words: the mean cosine of its key phrases
         (one per context width) with the slot queries; each phrase is embedded once a turn."""
@@ -315,7 +297,7 @@ class SlotTracker:
         self,
         turn: TurnReading,
         template: TicketTemplate,
-        prepared: _Prepared,
+        prepared: PreparedTemplate,
         candidate: Candidate,
         index: int,
         fit: float,
@@ -330,7 +312,7 @@ class SlotTracker:
         return max(counts, key=lambda i: float(fits[i])) == index
 
     def _read_answer(
-        self, turn: TurnReading, template: TicketTemplate, prepared: _Prepared
+        self, turn: TurnReading, template: TicketTemplate, prepared: PreparedTemplate
     ) -> None:
         """Read the asked slot from what the other slots left of the utterance."""
         if turn.pending is None or turn.pending in turn.chosen:
@@ -344,7 +326,7 @@ class SlotTracker:
                 turn.refusals[turn.pending] = read.reason
             return
         answer = Choice(turn.pending, read, read.strength, True)
-        if not _admitted(turn, template, answer, rest, answer=True):
+        if not admitted(turn, template, answer, rest, answer=True):
             return  # the reader hears no value for the asked slot in these words
         start = turn.text.find(rest[read.start : read.end])
         located = Candidate(
@@ -362,7 +344,7 @@ class SlotTracker:
         turn: TurnReading,
         state: TicketState,
         template: TicketTemplate,
-        prepared: _Prepared,
+        prepared: PreparedTemplate,
         system: str,
     ) -> None:
         """A yes to "how about Blue Bottle at 6 pm?" or to a read-back: the system's values,
@@ -371,9 +353,9 @@ class SlotTracker:
             text=system, pending=None, asked=frozenset(), correction=False, ctx=turn.ctx
         )
         options = sorted(self._options(offer, state, template, prepared), key=lambda o: -o.score)
-        menus = _menus(options, template)
+        choice_lists = menus(options, template)
         for option in options:
-            if option.slot in menus:
+            if option.slot in choice_lists:
                 continue  # "P1 critical, P2 high, ...?" lists choices: a yes picks none
             # A literal value (an enum, a date) or a count that passed its own test is surely
             # what it says; a name needs to fit its slot.
@@ -383,7 +365,7 @@ class SlotTracker:
             needed = _OFFER_LITERAL_MIN if literal else _OFFER_MIN
             if option.score < needed or option.slot in turn.chosen:
                 continue
-            if not _admitted(turn, template, option):
+            if not admitted(turn, template, option):
                 continue
             if option.slot in offer.chosen or offer.taken(
                 option.candidate.start, option.candidate.end
@@ -396,63 +378,3 @@ class SlotTracker:
                 continue  # the read-back says the held value (again, or at length): confirmed
             offer.chosen[option.slot] = option
         turn.chosen.update(offer.chosen)
-
-
-def _admitted(
-    turn: TurnReading,
-    template: TicketTemplate,
-    option: Choice,
-    text: str | None = None,
-    *,
-    answer: bool = False,
-) -> bool:
-    """Whether the reader lets a typed candidate fill its slot (always, without a reader);
-    `text` holds the candidate's words, for the words around it."""
-    if turn.reads is None:
-        return True
-    if option.named and template.slot(option.slot).type == "text":
-        return True  # "impact: no orders can be placed": the user labelled the words
-    c = option.candidate
-    before, after = ("", "") if text is None else (text[: c.start], text[c.end :])
-    return turn.reads.admits(
-        option.slot,
-        template.slot(option.slot).type,
-        c.value,
-        verified=c.verified and c.strength >= 1.0,
-        answer=answer,
-        before=before,
-        after=after,
-    )
-
-
-def _read_there(turn: TurnReading, slot: str, candidate: Candidate) -> bool:
-    """Whether the reader's span for `slot`, and for no other slot, covers the candidate in
-    the user's words: where the context fit cannot tell two slots apart, the reader may."""
-    if turn.reads is None:
-        return False
-
-    def covers(reading: SlotReading) -> bool:
-        if reading.chars is None or not reading.from_user:
-            return False
-        start, end = reading.chars
-        return start < candidate.end and candidate.start < end
-
-    readings = turn.reads.readings
-    return (
-        slot in readings
-        and covers(readings[slot])
-        and not any(covers(r) for name, r in readings.items() if name != slot)
-    )
-
-
-def _menus(options: list[Choice], template: TicketTemplate) -> set[str]:
-    """Closed slots for which the system's words name several values: a list of choices."""
-    named: dict[str, set[str]] = {}
-    for o in options:
-        if template.slot(o.slot).type in ("enum", "bool"):
-            named.setdefault(o.slot, set()).add(str(o.candidate.value))
-    return {slot for slot, values in named.items() if len(values) > 1}
-
-
-def _overlap(a: Candidate, b: Candidate) -> bool:
-    return a.start < b.end and b.start < a.end

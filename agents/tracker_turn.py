@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from agents.extractors.base import Candidate, ExtractContext, Extractor, Refusal
 from agents.extractors.text import says_nothing
 from agents.route_cues import without_ticket_request
+from agents.slot_reader.reader import SlotReading
 from agents.templates import ENTITY_TYPES, TicketTemplate
 from agents.tracker_reader import TurnReadings, span_candidate
 from state.models import PreviousValue, SlotBelief, SlotValue, TicketState
@@ -263,3 +264,63 @@ def _without_header(text: str, known: set[str]) -> str:
             break
         text = text[m.end() :]
     return text
+
+
+def admitted(
+    turn: TurnReading,
+    template: TicketTemplate,
+    option: Choice,
+    text: str | None = None,
+    *,
+    answer: bool = False,
+) -> bool:
+    """Whether the reader lets a typed candidate fill its slot (always, without a reader);
+    `text` holds the candidate's words, for the words around it."""
+    if turn.reads is None:
+        return True
+    if option.named and template.slot(option.slot).type == "text":
+        return True  # "impact: no orders can be placed": the user labelled the words
+    c = option.candidate
+    before, after = ("", "") if text is None else (text[: c.start], text[c.end :])
+    return turn.reads.admits(
+        option.slot,
+        template.slot(option.slot).type,
+        c.value,
+        verified=c.verified and c.strength >= 1.0,
+        answer=answer,
+        before=before,
+        after=after,
+    )
+
+
+def read_there(turn: TurnReading, slot: str, candidate: Candidate) -> bool:
+    """Whether the reader's span for `slot`, and for no other slot, covers the candidate in
+    the user's words: where the context fit cannot tell two slots apart, the reader may."""
+    if turn.reads is None:
+        return False
+
+    def covers(reading: SlotReading) -> bool:
+        if reading.chars is None or not reading.from_user:
+            return False
+        start, end = reading.chars
+        return start < candidate.end and candidate.start < end
+
+    readings = turn.reads.readings
+    return (
+        slot in readings
+        and covers(readings[slot])
+        and not any(covers(r) for name, r in readings.items() if name != slot)
+    )
+
+
+def menus(options: list[Choice], template: TicketTemplate) -> set[str]:
+    """Closed slots for which the system's words name several values: a list of choices."""
+    named: dict[str, set[str]] = {}
+    for o in options:
+        if template.slot(o.slot).type in ("enum", "bool"):
+            named.setdefault(o.slot, set()).add(str(o.candidate.value))
+    return {slot for slot, values in named.items() if len(values) > 1}
+
+
+def overlap(a: Candidate, b: Candidate) -> bool:
+    return a.start < b.end and b.start < a.end

@@ -57,3 +57,9 @@ def test_extractors_duration_iso_and_words_agree() -> None:
 def test_extractors_duration_until_a_time_is_the_time_left() -> None:
     found = DurationExtractor().read("until friday", CTX)  # NOW is Wednesday 10:00
     assert isinstance(found, Candidate) and found.value == "P1DT14H"
+
+
+def test_extractors_duration_a_comma_separates_two_values() -> None:
+    """ "in 1 hour, 20m window": a start in an hour and a 20-minute window, not 1h20m."""
+    found = DurationExtractor().find("hotfix in 1 hour, 20m window", CTX).candidates
+    assert sorted(c.value for c in found) == ["PT1H", "PT20M"]

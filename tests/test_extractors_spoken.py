@@ -92,6 +92,10 @@ def _names(text: str) -> list[str]:
         ("at Uncle Yu's At The Vineyard in Livermore", ["Uncle Yu's At The Vineyard", "Livermore"]),
         ("Booking a table at Isushi in Castro Valley.", ["Isushi", "Castro Valley"]),
         ("I want to check in on March 3rd at 11:30 am", []),
+        ("I'm leaving from Long Beach, CA on the 6th.", ["Long Beach, CA"]),
+        ("In Toronto, Ontario until next Thursday.", ["Toronto, Ontario"]),
+        ("We are going to Paris, France on the 1st of March.", ["Paris, France"]),
+        ("Seattle, Portland or Boise", ["Seattle", "Portland", "Boise"]),
     ],
 )
 def test_extractors_spoken_names_in_sentences(text: str, names: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agents.dialogue_cues import is_affirmation, is_correction, is_negation, mentions
+from agents.route_cues import asks_for_ticket, asks_how_to, without_ticket_request
 from agents.templates import load_templates
 from agents.ticket_commands import is_cancel, is_start_over, parse_edit
 
@@ -53,3 +54,41 @@ def test_tracker_cues_commands() -> None:
     assert edit is not None and (edit.slot, edit.value_text) == ("severity", "P1")
     assert parse_edit("change the started at to 10:30", incident) is not None
     assert parse_edit("change the pool size to 50", incident) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("pls open an incidnet for payment-api", True),
+        ("redis-002 is out of memory, opening a P2", True),
+        ("I need to report an incident", True),
+        ("report-worker is failing since 10:00", False),
+        ("requests fail with 500 on checkout", False),
+    ],
+)
+def test_tracker_cues_ticket_requests_typed_in_a_hurry(text: str, asks: bool) -> None:
+    assert asks_for_ticket(text) is asks
+
+
+def test_tracker_cues_a_request_is_cut_but_the_symptom_words_stay() -> None:
+    assert without_ticket_request("requests fail, please open an incidnet").split() == [
+        "requests",
+        "fail,",
+        "please",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the safest way to do a rolling restart of a kubernetes deployment?",
+        "how do I find which directory is eating the disk?",
+        "what is the best way?",
+    ],
+)
+def test_tracker_cues_how_to_questions(text: str) -> None:
+    assert asks_how_to(text)
+
+
+def test_tracker_cues_pls_is_polite() -> None:
+    assert is_affirmation("yes pls") and is_affirmation("ok thx")

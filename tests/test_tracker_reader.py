@@ -101,3 +101,93 @@ def test_tracker_reader_negated_severity_is_not_taken(tracker: SlotTracker) -> N
         "How severe is it (P1 critical, P2 high, P3 medium, P4 low)?",
     )
     assert values.get("severity") == "P2"
+
+
+CONFIRM = "Please check the incident: ... Submit it? (yes / change <field> to <value> / cancel)"
+SEVERITY_ASK = "How severe is it (P1 critical, P2 high, P3 medium, P4 low)?"
+
+
+@pytest.mark.parametrize(
+    "text", ["impact: no orders can be placed", "impact is no orders can be placed"]
+)
+def test_tracker_reader_takes_a_labelled_text_at_confirmation(
+    tracker: SlotTracker, text: str
+) -> None:
+    state = _state("incident", None, service="checkout", severity="P1", symptom="x")
+    state.phase = "confirming"
+    assert _update(tracker, state, text, "")["impact"] == "no orders can be placed"
+
+
+def test_tracker_reader_opening_label_goes_to_its_slot_not_the_symptom(
+    tracker: SlotTracker,
+) -> None:
+    values = _update(
+        tracker,
+        _state("incident"),
+        "checkout is dropping items from carts since 09:15, P2. impact: a third of "
+        "shoppers lose their basket",
+    )
+    assert values["impact"] == "a third of shoppers lose their basket"
+    assert values["symptom"] == "checkout is dropping items from carts"
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        ("payment-api: 502 on every request since 09:40, sev1", "502 on every request"),
+        (
+            "critical incident on payment-api: requests time out after 30s",
+            "requests time out after 30s",
+        ),
+        ("incident: checkout, orders stuck in pending, P3", "orders stuck in pending"),
+    ],
+)
+def test_tracker_reader_symptom_leaves_out_a_heading(
+    tracker: SlotTracker, text: str, symptom: str
+) -> None:
+    assert _update(tracker, _state("incident"), text)["symptom"] == symptom
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pls open an incidnet for checkout", "Hi there! I need to report an incident, if that's ok?"],
+)
+def test_tracker_reader_a_bare_request_is_no_symptom(tracker: SlotTracker, text: str) -> None:
+    assert "symptom" not in _update(tracker, _state("incident"), text)
+
+
+def test_tracker_reader_a_menu_of_levels_is_no_offer(tracker: SlotTracker) -> None:
+    state = _state("incident", "severity", service="checkout")
+    assert "severity" not in _update(tracker, state, "great, thanks, submit it", SEVERITY_ASK)
+
+
+def test_tracker_reader_a_level_said_in_a_short_clause(tracker: SlotTracker) -> None:
+    state = _state("incident", "severity", service="checkout")
+    values = _update(tracker, state, "hmm I'd say medium, it's not blocking anyone", SEVERITY_ASK)
+    assert values["severity"] == "P3"
+
+
+def test_tracker_reader_a_role_word_inside_a_name_is_no_role(tracker: SlotTracker) -> None:
+    values = _update(
+        tracker, _state("access_request"), "quinn@example.com needs access to the admin-portal"
+    )
+    assert values.get("system") == "admin-portal"
+    assert "role" not in values
+
+
+def test_tracker_reader_a_sentence_is_no_system_name(tracker: SlotTracker) -> None:
+    state = _state("access_request", "system", requester="quinn@example.com", role="admin")
+    values = _update(
+        tracker,
+        state,
+        "the portal owner is on leave and someone has to approve refunds",
+        "Which system, service or host is the access for?",
+    )
+    assert "system" not in values
+
+
+def test_tracker_reader_description_keeps_its_because(tracker: SlotTracker) -> None:
+    state = _state("change_request", "description", change_type="rollback", service="checkout")
+    text = "roll back release 7.3 because invoices are rounded wrong"
+    values = _update(tracker, state, text, "Describe the change -- what will be done and why?")
+    assert values["description"] == text

@@ -90,8 +90,10 @@ class EnumExtractor:
             found.candidates.append(Candidate(self.values[index].value, m.start(), m.end(), 1.0))
             taken.append(m.span())
         for m in _WORD.finditer(plain):
-            if len(m.group(0)) < _MIN_FUZZY_LEN or any(
-                s < m.end() and m.start() < e for s, e in taken
+            if (
+                len(m.group(0)) < _MIN_FUZZY_LEN
+                or any(s < m.end() and m.start() < e for s, e in taken)
+                or _inside_name(text, m.start(), m.end())
             ):
                 continue
             best, score = _closest(m.group(0), self._single_words)
