@@ -1,17 +1,20 @@
 """Context alignment: "the database of payment-api" -> the database payment-api depends on.
 
-A message naming a known service and a kind of item ("the database", "its cache") is
-linked to that service's neighbour of that kind in the CMDB. When the service has several,
-the message attends over their descriptions and the best one is taken.
+A message naming a known service and a kind of item ("the database", "its cache", "the
+hosts") is linked through that service's relations in the CMDB. A service has no place of
+its own: it lives where its hosts run, so its environment and datacenter are read from the
+hosts it runs on. Of several neighbours of the wanted kind, those in the environment the
+message names (else the service's main one, production first) and then in the service's
+datacenters are preferred; when more than one remains, all are listed, never one silently.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from errors import CMDBError
-from knowledge.attention import attend
 from knowledge.cmdb import CMDB, Item
 from knowledge.encoder import Encoder
 
@@ -34,25 +37,44 @@ KIND_WORDS: dict[str, str] = {
     "server": "host",
     "servers": "host",
 }
-_ENV = re.compile(r"\b(prod|production|staging|stage|dev|development|test|qa)\b", re.I)
+ENV_WORDS: dict[str, str] = {
+    "prod": "prod", "production": "prod", "staging": "staging", "stage": "staging",
+    "dev": "dev", "development": "dev", "qa": "qa",
+}  # fmt: skip
+ENV_ORDER = ("prod", "staging", "test", "qa", "dev")  # on-call questions are about prod first
+MAX_LISTED = 6  # neighbours named in one sentence; the rest are counted
+_ENV = re.compile(r"\b(" + "|".join(ENV_WORDS) + r")\b", re.I)
 _KIND = re.compile(r"\b(" + "|".join(sorted(map(re.escape, KIND_WORDS), key=len)[::-1]) + r")\b")
 
 
 @dataclass(frozen=True)
 class Link:
-    """A service named in a message, and the item of the kind the message speaks of."""
+    """A service named in a message, and the items of the kind the message speaks of.
+
+    `item` is the first of `items`, the preferred neighbours (several when the topology
+    cannot tell them apart); `env` is the environment they were chosen in.
+    """
 
     service: str
     kind: str
     item: Item
+    items: tuple[Item, ...] = ()
+    env: str | None = None
+
+    @property
+    def several(self) -> bool:
+        """True when more than one neighbour fits equally well."""
+        return len(self.items) > 1
 
     def sentence(self) -> str:
         """One line for an answer or a ticket, naming what the message referred to."""
-        where = ", ".join(
-            str(self.item.attrs[a]) for a in ("engine", "env", "idc") if a in self.item.attrs
-        )
-        extra = f" ({where})" if where else ""
-        return f"{self.service}'s {self.kind.replace('_', ' ')} is **{self.item.name}**{extra}."
+        kind = self.kind.replace("_", " ")
+        if not self.several:
+            return f"{self.service}'s {kind} is {_describe(self.item)}."
+        shown = ", ".join(_describe(it) for it in self.items[:MAX_LISTED])
+        more = f" and {len(self.items) - MAX_LISTED} more" if len(self.items) > MAX_LISTED else ""
+        where = f" in {self.env}" if self.env else ""
+        return f"{self.service} has {len(self.items)} {kind}s{where}: {shown}{more}."
 
     def question(self, text: str) -> str:
         """The message with the linked item's kind and engine spelled out, for retrieval."""
@@ -61,14 +83,14 @@ class Link:
 
 
 class ContextLinker:
-    """Links "the <kind> of <service>" in a message to a CMDB item."""
+    """Links "the <kind> of <service>" in a message to CMDB items through the topology."""
 
     def __init__(self, cmdb: CMDB, encoder: Encoder) -> None:
         self.cmdb = cmdb
-        self.encoder = encoder
+        self.encoder = encoder  # kept for callers that build it with one; linking needs none
 
     def link(self, text: str) -> Link | None:
-        """The item the message refers to, or None when it names no service and kind."""
+        """The items the message refers to, or None when it names no service and kind."""
         lowered = text.lower()
         kind_match = _KIND.search(lowered)
         if kind_match is None:
@@ -81,10 +103,13 @@ class ContextLinker:
             topo = self.cmdb.neighbors(service)
         except CMDBError:
             return None
-        candidates = [n for n in topo.nodes if n.type == kind and n.name != service]
+        neighbours = [n for n in topo.nodes if n.name != service]
+        candidates = [n for n in neighbours if n.type == kind]
         if not candidates:
             return None
-        return Link(service, kind, self._closest(text, candidates))
+        hosts = [n for n in neighbours if n.type == "host"]
+        env, chosen = prefer(candidates, hosts, _env_named(text))
+        return Link(service, kind, chosen[0], tuple(chosen), env)
 
     def _service_named(self, lowered: str) -> str | None:
         for name in sorted(self.cmdb.names("service"), key=len, reverse=True):
@@ -92,17 +117,37 @@ class ContextLinker:
                 return name
         return None
 
-    def _closest(self, text: str, items: list[Item]) -> Item:
-        if len(items) == 1:
-            return items[0]
-        if not _ENV.search(text):
-            text += " in production"  # on-call questions are about prod unless they say otherwise
-        q = self.encoder.encode_one(text)  # (d,)
-        keys = self.encoder.encode([_describe(it) for it in items])  # (n, d)
-        _, weights = attend(q[None, :], keys, keys, scale=20.0)  # (1, n)
-        return items[int(weights[0].argmax())]
+
+def prefer(
+    candidates: list[Item], hosts: list[Item], asked_env: str | None
+) -> tuple[str | None, list[Item]]:
+    """The environment chosen and the candidates in it, best placed first.
+
+    The environment is the one asked for, else the service's hosts' most production-like
+    one that has a candidate. Within it, a candidate in a datacenter where more of the
+    service's hosts run ranks first; items without an environment always stay in.
+    """
+    envs = Counter(str(h.attrs["env"]) for h in hosts if "env" in h.attrs)
+    idcs = Counter(str(h.attrs["idc"]) for h in hosts if "idc" in h.attrs)
+    offered = {str(c.attrs["env"]) for c in candidates if "env" in c.attrs}
+    env = asked_env if asked_env in offered else None
+    if env is None and asked_env is None:
+        ranked = sorted(offered, key=lambda e: (e not in envs, _env_rank(e)))
+        env = ranked[0] if ranked else None
+    kept = [c for c in candidates if env is None or c.attrs.get("env", env) == env]
+    kept.sort(key=lambda c: (-idcs.get(str(c.attrs.get("idc", "")), 0), c.name))
+    return env, kept or candidates
+
+
+def _env_rank(env: str) -> int:
+    return ENV_ORDER.index(env) if env in ENV_ORDER else len(ENV_ORDER)
+
+
+def _env_named(text: str) -> str | None:
+    match = _ENV.search(text)
+    return ENV_WORDS[match.group(1).lower()] if match else None
 
 
 def _describe(item: Item) -> str:
-    attrs = " ".join(f"{k} {v}" for k, v in item.attrs.items() if isinstance(v, str))
-    return f"{item.type} {item.name} {attrs}"
+    where = ", ".join(str(item.attrs[a]) for a in ("engine", "env", "idc") if a in item.attrs)
+    return f"**{item.name}**" + (f" ({where})" if where else "")

@@ -25,6 +25,9 @@ INTENTS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "symptom": re.compile(r"\b(symptoms?|look like|what happens|impact|signs?)\b", re.IGNORECASE),
+    "define": re.compile(
+        r"^\W*(what(?:'s| is| are| does)|define|explain|meaning of)\b", re.IGNORECASE
+    ),
 }
 SECTIONS: dict[str, re.Pattern[str]] = {
     "fix": re.compile(
@@ -37,11 +40,15 @@ SECTIONS: dict[str, re.Pattern[str]] = {
     ),
     "symptom": re.compile(r"\b(symptoms?|impact|meaning|overview)\b", re.IGNORECASE),
 }
+# A definition lives in a runbook's opening text (no heading) or a Meaning/Overview section.
+DEFINE_SECTION = re.compile(
+    r"^$|\b(meaning|overview|description|about|introduction|summary)\b", re.I
+)
 BONUS = 3.0  # in scaled-score units: with τ = 0.05, a 0.15 cosine head start
 
 
 def question_intent(question: str) -> str | None:
-    """The first intent the question shows, checked in order fix, diagnose, symptom."""
+    """The first intent the question shows, checked in order fix, diagnose, symptom, define."""
     for intent, pattern in INTENTS.items():
         if pattern.search(question):
             return intent
@@ -61,4 +68,6 @@ def section_bias(question: str, headings: list[str]) -> torch.Tensor | None:
     intent = question_intent(question)
     if intent is None:
         return None
+    if intent == "define":
+        return torch.tensor([BONUS if DEFINE_SECTION.search(h) else 0.0 for h in headings])
     return torch.tensor([BONUS if section_kind(h) == intent else 0.0 for h in headings])

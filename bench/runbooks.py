@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,29 +48,44 @@ def load_questions(path: Path) -> list[tuple[str, set[str]]]:
     return questions
 
 
-def ranked_files(kb: KnowledgeBase, query: str, mode: str, root: Path) -> list[str]:
-    """Source files in order of their first passage in the ranking."""
-    files: list[str] = []
+def file_ranking(
+    kb: KnowledgeBase, query: str, mode: str, root: Path
+) -> list[tuple[str, list[str]]]:
+    """Source files in order of their first passage in the ranking, each with its passage ids."""
+    files: dict[str, list[str]] = {}
     for hit in kb.search(query, k=PASSAGES_PER_QUERY, mode=mode):
         record = kb.get(hit.id)
         path = Path(record.metadata["path"]) if record is not None else Path(hit.source)
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else hit.source
-        if name not in files:
-            files.append(name)
-    return files
+        files.setdefault(name, []).append(hit.id)
+    return list(files.items())
+
+
+def ranked_files(kb: KnowledgeBase, query: str, mode: str, root: Path) -> list[str]:
+    """Source files in order of their first passage in the ranking."""
+    return [name for name, _ in file_ranking(kb, query, mode, root)]
 
 
 def evaluate(
     kb: KnowledgeBase, questions: list[tuple[str, set[str]]], mode: str, root: Path
 ) -> ModeResult:
     """Recall@1, recall@5 and MRR of the first relevant file, and the mean query latency."""
+    return evaluate_ranker(mode, lambda q: file_ranking(kb, q, mode, root), questions)
+
+
+def evaluate_ranker(
+    name: str,
+    ranker: Callable[[str], list[tuple[str, list[str]]]],
+    questions: list[tuple[str, set[str]]],
+) -> ModeResult:
+    """Recall@1, recall@5 and MRR of `ranker`'s file order, and its mean latency."""
     hits1 = hits5 = 0
     reciprocal: list[float] = []
     latencies: list[float] = []
     misses: list[str] = []
     for query, relevant in questions:
         start = time.perf_counter()
-        files = ranked_files(kb, query, mode, root)
+        files = [f for f, _ in ranker(query)]
         latencies.append(time.perf_counter() - start)
         rank = next((i for i, f in enumerate(files, start=1) if f in relevant), None)
         hits1 += rank == 1
@@ -79,7 +95,7 @@ def evaluate(
             misses.append(f"{query!r}: rank {rank}, top {files[:3]}")
     n = len(questions)
     return ModeResult(
-        mode=mode,
+        mode=name,
         questions=n,
         recall_at_1=hits1 / n,
         recall_at_5=hits5 / n,
@@ -101,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, help="store folder to (re)use; default a temp one")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses at 1")
+    parser.add_argument(
+        "--variants", action="store_true", help="also score the retrieval variants tried on dev"
+    )
     args = parser.parse_args(argv)
     root = args.eval_dir / "runbooks"
     questions_path = Path(args.questions)
@@ -130,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
             encode_s.append(time.perf_counter() - start)
         encode_ms = 1000 * statistics.fmean(encode_s)
         results = [evaluate(kb, questions, mode, root.resolve()) for mode in SEARCH_MODES]
+        if args.variants:
+            from bench.runbooks_variants import variants  # imports agents: only when asked
+
+            resolved = root.resolve()
+            results += variants(
+                kb, questions, resolved, lambda q: file_ranking(kb, q, DEFAULT_MODE, resolved)
+            )
     print(f"\n{'mode':8} {'recall@1':>9} {'recall@5':>9} {'MRR':>7} {'ms/query':>9}")
     for r in results:
         flag = "  (default)" if r.mode == DEFAULT_MODE else ""

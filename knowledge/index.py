@@ -22,8 +22,10 @@ from knowledge.attention import attend_selected, scaled_scores, top_k
 
 IndexKind = Literal["auto", "exact", "ann"]
 INDEX_KINDS: tuple[str, ...] = ("auto", "exact", "ann")
-# Below this many keys exact search takes a few ms and needs no graph build (bench/README.md).
-ANN_THRESHOLD = 100_000
+# Below this many keys exact search costs a fraction of encoding the query and needs no graph
+# build. At 5·10⁴ keys it was already 6-14 ms a query against 0.4-0.6 ms for the graph
+# (recall@10 0.996), more than the encoder's own cost (bench/README.md, kbopen).
+ANN_THRESHOLD = 20_000
 BuildProgress = Callable[[int, int], None]  # (keys linked so far, total) while a graph builds
 
 

@@ -8,78 +8,42 @@ matches in several sections is more likely the right one than a stray paragraph.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import json
 import os
+import shutil
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar, get_args
+from typing import Literal, get_args
 
 import torch
 
 from errors import ConfigError, IngestError, InputError
 from knowledge.encoder import Encoder
+from knowledge.fusion import RRF_K, SECOND_WEIGHT, file_scores, fuse_reciprocal_rank
 from knowledge.index import VectorIndex, open_index
 from knowledge.ingest import Skipped, load
+from knowledge.kb_results import Hit, IngestReport, KBStats
 from knowledge.lexical import LexicalIndex
 from knowledge.store import KeyDtype, KVStore, Record, StoreChanges
 from settings import Settings
 
+__all__ = [
+    "RRF_K", "SECOND_WEIGHT", "Hit", "IngestReport", "KBStats", "KnowledgeBase", "demo_kb_dir", "file_scores",
+    "fuse_reciprocal_rank", "open_default_kb",
+]  # fmt: skip
 SearchMode = Literal["dense", "bm25", "hybrid"]
 SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 DEFAULT_MODE: SearchMode = "hybrid"  # best on the runbook dev questions (bench/runbooks.py)
-RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the very top ranks
 CANDIDATES = 200  # passages each retriever contributes before fusion
-SECOND_WEIGHT = 0.2  # how much a file's second-best passage adds to its best
 SEED_MARKER = "demo-seed.json"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked passage: its id and score, and what a citation shows."""
-
-    id: str
-    score: float
-    source: str
-    title: str = ""
-    heading: str = ""
-    lines: tuple[int, int] | None = None
-    text: str = ""
-    passage_score: float = 0.0  # this passage alone; `score` also weighs its file
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """Counts per outcome of one ingest, and the files it skipped."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    files: int = 0
-    encoded: int = 0
-
-
-@dataclass(frozen=True)
-class KBStats:
-    """What `opsqkv kb stats` shows."""
-
-    folder: Path
-    passages: int
-    sources: int
-    dim: int
-    dtype: str
-    fingerprint: str
-    index: str
-    disk_bytes: int
+LEXICAL_PREFIX = "lexical-"  # + store generation: the saved BM25 index of that generation
 
 
 Progress = Callable[[int, int], None]
-K = TypeVar("K", bound=Hashable)
 
 
 class KnowledgeBase:
@@ -110,7 +74,13 @@ class KnowledgeBase:
         )
         if not (folder / "manifest.json").exists():
             store.save()  # an empty store on disk, so `kb stats` and other processes see it
-        return cls(store, encoder, open_index(folder, store.keys, index))
+        vectors = open_index(folder, store.keys, index)
+        if getattr(vectors, "rebuilt_because", None) is not None:
+            # A graph rebuilt because none fitted is kept, so the next process only loads it;
+            # a folder this process may not write to still serves, only slower to open.
+            with contextlib.suppress(OSError):
+                vectors.save(folder)
+        return cls(store, encoder, vectors)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -124,6 +94,15 @@ class KnowledgeBase:
         """The stored record with this id, or None."""
         row = self.store.row_of(record_id)
         return None if row is None else self.store.record(row)
+
+    def passages_of(self, source: str) -> list[Record]:
+        """Every passage of one source file, in file order (an answer's whole section)."""
+        records = [self.store.record(r) for r in self.store.rows_of_source(source)]
+        return sorted(records, key=lambda r: r.lines[0] if r.lines else 0)
+
+    def titles(self) -> list[str]:
+        """The distinct titles of the stored sources (what runbooks the KB has)."""
+        return self.store.titles()
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -221,6 +200,12 @@ class KnowledgeBase:
                 self.store.save()
                 self._index.save(self.store.folder)
                 self._lexical = None
+                current = f"{LEXICAL_PREFIX}{self.store.generation}"
+                for old in self.store.folder.glob(f"{LEXICAL_PREFIX}*"):
+                    if old.name != current:
+                        shutil.rmtree(old, ignore_errors=True)
+        if upserted.added or upserted.updated or deleted.removed:
+            self.lexical()  # built and saved now, so the next open only maps it
         return upserted, deleted
 
     # ---- searching -----------------------------------------------------------------------
@@ -271,11 +256,12 @@ class KnowledgeBase:
             scores, rows = self._index.search(q[None, :], CANDIDATES, allowed)  # (1, C)
             runs.append(dict(zip(rows[0].tolist(), scores[0].tolist(), strict=True)))
         if mode in ("bm25", "hybrid"):
-            scores, rows = self._lexical_index().search(query, CANDIDATES, allowed)  # (C,)
+            scores, rows = self.lexical().search(query, CANDIDATES, allowed)  # (C,)
             runs.append(
                 {r: s for r, s in zip(rows.tolist(), scores.tolist(), strict=True) if s > 0}
             )
-        group = {row: self._group(row) for run in runs for row in run}
+        candidates = list(dict.fromkeys(row for run in runs for row in run))
+        group = dict(zip(candidates, self._groups(candidates), strict=True))
         file_runs = [file_scores(run, group) for run in runs]
         if mode == "hybrid":
             files, passages = fuse_reciprocal_rank(file_runs), fuse_reciprocal_rank(runs)
@@ -285,15 +271,28 @@ class KnowledgeBase:
         ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
         return ranked
 
-    def _group(self, row: int) -> str:
+    def _groups(self, rows: list[int]) -> list[str]:
         """Passages of one source file share evidence; a record without a source stands alone."""
-        record = self.store.record(row)
-        return f"source:{record.source}" if record.source else f"id:{record.id}"
+        sources = self.store.sources(rows)
+        return [f"source:{s}" if s else f"row:{r}" for r, s in zip(rows, sources, strict=True)]
 
-    def _lexical_index(self) -> LexicalIndex:
+    def lexical(self) -> LexicalIndex:
+        """BM25 over the passages: loaded (memory-mapped) from beside the store, else built.
+
+        It is saved under the store's generation, so an index of older contents is never
+        used; one that cannot be loaded is rebuilt and saved again.
+        """
         with self._lock:
             if self._lexical is None or len(self._lexical) != len(self.store):
-                self._lexical = LexicalIndex([r.key_text() for r in self.store.records])
+                generation = self.store.generation
+                folder = self.store.folder / f"{LEXICAL_PREFIX}{generation}"
+                lexical = LexicalIndex.load(folder, len(self.store)) if generation else None
+                if lexical is None:
+                    lexical = LexicalIndex([r.key_text() for r in self.store.records])
+                    if generation:
+                        shutil.rmtree(folder, ignore_errors=True)
+                        lexical.save(folder)
+                self._lexical = lexical
             return self._lexical
 
     def _allowed_rows(self, within: Iterable[str] | None) -> torch.Tensor | None:
@@ -319,30 +318,6 @@ class KnowledgeBase:
             index=self._index.kind,
             disk_bytes=self.store.disk_bytes(),
         )
-
-
-def file_scores(scores: dict[int, float], group: dict[int, str]) -> dict[str, float]:
-    """Score of each group (source file): its best passage + SECOND_WEIGHT × its second best."""
-    best: dict[str, list[float]] = {}
-    for row, score in scores.items():
-        top = best.setdefault(group[row], [])
-        top.append(score)
-        if len(top) > 2:
-            top.remove(min(top))
-    return {
-        g: max(top) + (SECOND_WEIGHT * min(top) if len(top) == 2 else 0.0)
-        for g, top in best.items()
-    }
-
-
-def fuse_reciprocal_rank(runs: Sequence[Mapping[K, float]]) -> dict[K, float]:
-    """Reciprocal rank fusion: fused(x) = Σ over runs that rank x of 1 / (RRF_K + rank of x)."""
-    fused: dict[K, float] = {}
-    for run in runs:
-        ordered = sorted(run.items(), key=lambda item: item[1], reverse=True)
-        for rank, (key, _) in enumerate(ordered, start=1):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-    return fused
 
 
 # ---- the default KB --------------------------------------------------------------------------

@@ -7,8 +7,11 @@ names things in CamelCase and kebab-case while people ask in words.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -65,10 +68,11 @@ def _stem(word: str) -> str:
 class LexicalIndex:
     """BM25 scores of a query against every passage text, row-aligned with the store."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.size = len(texts)
-        self._bm25: bm25s.BM25 | None = None
-        if texts:
+    def __init__(self, texts: Sequence[str], *, bm25: bm25s.BM25 | None = None) -> None:
+        self.size = len(texts) if bm25 is None else int(bm25.scores["num_docs"])
+        self._bm25: bm25s.BM25 | None = bm25
+        self.loaded_from: Path | None = None  # the folder it was mapped from, when loaded
+        if texts and bm25 is None:
             # An empty document still needs a token for bm25s; it can never match a query.
             corpus = [tokenize(t) or ["\x00"] for t in texts]
             self._bm25 = bm25s.BM25()
@@ -76,6 +80,35 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return self.size
+
+    def save(self, folder: Path) -> None:
+        """Write the index into `folder` (a new name: written aside, then renamed into place)."""
+        if self._bm25 is None or folder.exists():
+            return
+        tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            self._bm25.save(str(tmp), show_progress=False)
+            os.replace(tmp, folder)
+        except OSError:
+            # Only a cache: another process may have saved it first, or the disk is full;
+            # either way the next open rebuilds what it cannot load.
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex | None:
+        """The index saved in `folder`, memory-mapped, or None when missing or unusable."""
+        if size == 0 or not (folder / "params.index.json").is_file():
+            return None
+        try:
+            bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # damaged: the caller rebuilds it from the records
+        if int(bm25.scores.get("num_docs", -1)) != size:
+            return None
+        index = cls([], bm25=bm25)
+        index.loaded_from = folder
+        return index
 
     def scores(self, query: str) -> torch.Tensor:
         """BM25 score of every row for `query`, shape (N,); zeros when no term is known."""

@@ -4,7 +4,8 @@ One folder holds one store:
 
     manifest.json              which generation is current, model fingerprint, dim, dtype, count
     keys-<gen>.safetensors     the keys, row i belongs to record i
-    records-<gen>.jsonl        the records, one JSON object a line, in row order
+    records-<gen>.sqlite       the records by row, id and source (knowledge/records.py), read
+                               on demand: opening parses none of them
 
 A save writes a new generation and then swaps `manifest.json` atomically, so a crash
 leaves the previous generation intact. Each record carries a digest of the text that was
@@ -13,31 +14,34 @@ encoded; an upsert whose text is unchanged never reaches the encoder (the static
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import json
 import os
-import struct
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safetensors.torch import save_file
 
 from errors import InputError, StoreError
+from knowledge.records import RecordTable, Row, write_table
+from knowledge.store_files import (
+    MANIFEST,
+    SCHEMA_VERSION,
+    TORCH_DTYPES,
+    KeyDtype,
+    Manifest,
+    corrupt,
+    keys_name,
+    locked,
+    map_keys,
+    read_manifest,
+    records_name,
+    table_name,
+)
 
-SCHEMA_VERSION = 1
-MANIFEST = "manifest.json"
-KeyDtype = Literal["float32", "float16"]
-_TORCH_DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float16": torch.float16}
-_FILE_DTYPES: dict[str, tuple[str, type[np.floating]]] = {
-    "float32": ("F32", np.float32), "float16": ("F16", np.float16),
-}  # fmt: skip
+__all__ = ["MANIFEST", "SCHEMA_VERSION", "KVStore", "KeyDtype", "Record", "StoreChanges"]
 
 
 class Record(BaseModel):
@@ -64,23 +68,12 @@ class Record(BaseModel):
 
 
 class _Entry(BaseModel):
-    """A stored line of records-<gen>.jsonl."""
+    """A stored record and the digest of its key text."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     record: Record
     key_hash: str
-
-
-class _Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: int
-    generation: int
-    fingerprint: str
-    dim: int
-    dtype: KeyDtype
-    count: int
 
 
 @dataclass(frozen=True)
@@ -106,9 +99,10 @@ class KVStore:
     def __init__(
         self,
         folder: Path,
-        manifest: _Manifest,
+        manifest: Manifest,
         keys: torch.Tensor,
-        entries: list[_Entry],
+        entries: list[_Entry] | None,
+        table: RecordTable | None = None,
     ) -> None:
         self.folder = folder
         self.fingerprint = manifest.fingerprint
@@ -116,8 +110,12 @@ class KVStore:
         self.dtype: KeyDtype = manifest.dtype
         self._generation = manifest.generation
         self._keys = keys  # (N, d); never written in place: it may be a file mapping
-        self._entries = entries
-        self._rows = {e.record.id: i for i, e in enumerate(entries)}
+        # Records live in `table` (on disk, read on demand) until the first change, which
+        # reads them all into `_memo` (entries in row order, id -> row).
+        self._table = table
+        self._memo: tuple[list[_Entry], dict[str, int]] | None = None
+        if entries is not None:
+            self._memo = (entries, {e.record.id: i for i, e in enumerate(entries)})
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -136,15 +134,22 @@ class KVStore:
         manifest_path = folder / MANIFEST
         if not manifest_path.exists():
             return cls._new(folder, dim=dim, fingerprint=fingerprint, create=create, dtype=dtype)
-        manifest = _read_manifest(manifest_path)
+        manifest = read_manifest(manifest_path)
         if manifest.fingerprint != fingerprint or manifest.dim != dim:
             raise StoreError(
                 f"the store in {folder} was built with another model (fingerprint "
                 f"{manifest.fingerprint}, dim {manifest.dim}; this model: {fingerprint}, dim "
                 f"{dim}); use the model it was built with, or delete {folder} and ingest again"
             )
-        keys = _map_keys(folder / _keys_name(manifest.generation), manifest)
-        entries = _read_entries(folder / _records_name(manifest.generation), manifest.count)
+        keys = map_keys(folder / keys_name(manifest.generation), manifest)
+        if manifest.records == "sqlite":
+            path = folder / table_name(manifest.generation)
+            try:
+                table = RecordTable.open(path, manifest.count)
+            except StoreError as e:
+                raise corrupt(path, str(e)) from e
+            return cls(folder, manifest, keys, None, table)
+        entries = _read_entries(folder / records_name(manifest.generation), manifest.count)
         return cls(folder, manifest, keys, entries)
 
     @classmethod
@@ -163,16 +168,21 @@ class KVStore:
                 f"{folder} has files but no {MANIFEST}: it is not an opsqkv store, or its "
                 f"manifest was lost; choose an empty folder, or delete {folder} and ingest again"
             )
-        manifest = _Manifest(
+        manifest = Manifest(
             schema_version=SCHEMA_VERSION, generation=0, fingerprint=fingerprint, dim=dim,
             dtype=dtype, count=0,
         )  # fmt: skip
-        return cls(folder, manifest, torch.empty((0, dim), dtype=_TORCH_DTYPES[dtype]), [])
+        return cls(folder, manifest, torch.empty((0, dim), dtype=TORCH_DTYPES[dtype]), [])
 
     # ---- reading -------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._memo[0]) if self._memo is not None else len(self._table or ())
+
+    @property
+    def generation(self) -> int:
+        """The saved generation this store was opened at or last saved as (0: never saved)."""
+        return self._generation
 
     @property
     def keys(self) -> torch.Tensor:
@@ -182,15 +192,48 @@ class KVStore:
     @property
     def records(self) -> list[Record]:
         """All records in row order."""
-        return [e.record for e in self._entries]
+        return [e.record for e in self._materialized()[0]]
 
     def record(self, row: int) -> Record:
         """The record at `row`."""
-        return self._entries[row].record
+        if self._memo is None and self._table is not None:
+            return _entry(*self._table.entry(row)).record
+        return self._materialized()[0][row].record
 
     def row_of(self, record_id: str) -> int | None:
         """The row of `record_id`, or None when it is not stored."""
-        return self._rows.get(record_id)
+        if self._memo is None and self._table is not None:
+            return self._table.row_of(record_id)
+        return self._materialized()[1].get(record_id)
+
+    def rows_of_source(self, source: str) -> list[int]:
+        """The rows whose record cites `source`, in row order."""
+        if self._memo is None and self._table is not None:
+            return self._table.rows_of_source(source)
+        return [i for i, e in enumerate(self._materialized()[0]) if e.record.source == source]
+
+    def sources(self, rows: Sequence[int]) -> list[str]:
+        """The source of each row, in the order given (one lookup for all of them)."""
+        if self._memo is None and self._table is not None:
+            return self._table.sources(rows)
+        entries = self._materialized()[0]
+        return [entries[r].record.source for r in rows]
+
+    def titles(self) -> list[str]:
+        """Distinct record titles, in row order of first appearance."""
+        if self._memo is None and self._table is not None:
+            return self._table.titles()
+        return list(
+            dict.fromkeys(e.record.title for e in self._materialized()[0] if e.record.title)
+        )
+
+    def _materialized(self) -> tuple[list[_Entry], dict[str, int]]:
+        """Every entry in memory (read from the table once): what a change works on."""
+        if self._memo is None:
+            rows = self._table.rows() if self._table is not None else iter(())
+            entries = [_entry(body, key_hash) for body, key_hash in rows]
+            self._memo = (entries, {e.record.id: i for i, e in enumerate(entries)})
+        return self._memo
 
     # ---- changing ------------------------------------------------------------------------
 
@@ -200,17 +243,18 @@ class KVStore:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise InputError(f"record id {dup!r} appears twice in one upsert; ids must be unique")
+        entries, index = self._materialized()
         added: list[Record] = []
         changed: list[tuple[int, Record]] = []  # key text changed: re-encode
         relabelled: list[tuple[int, Record]] = []  # same key text, other citation data
         unchanged = 0
         for record in records:
-            row = self._rows.get(record.id)
+            row = index.get(record.id)
             if row is None:
                 added.append(record)
-            elif self._entries[row].key_hash != record.key_hash():
+            elif entries[row].key_hash != record.key_hash():
                 changed.append((row, record))
-            elif self._entries[row].record != record:
+            elif entries[row].record != record:
                 relabelled.append((row, record))
             else:
                 unchanged += 1
@@ -221,13 +265,13 @@ class KVStore:
             keys = keys.clone()
             keys[[row for row, _ in changed]] = vectors[: len(changed)]
         for row, record in [*changed, *relabelled]:
-            self._entries[row] = _Entry(record=record, key_hash=record.key_hash())
-        start = len(self._entries)
+            entries[row] = _Entry(record=record, key_hash=record.key_hash())
+        start = len(entries)
         if added:
             keys = torch.cat([keys, vectors[len(changed) :]])  # (N+a, d)
             for record in added:
-                self._rows[record.id] = len(self._entries)
-                self._entries.append(_Entry(record=record, key_hash=record.key_hash()))
+                index[record.id] = len(entries)
+                entries.append(_Entry(record=record, key_hash=record.key_hash()))
         self._keys = keys
         return StoreChanges(
             added=[r.id for r in added],
@@ -251,17 +295,18 @@ class KVStore:
 
     def delete(self, ids: Iterable[str]) -> StoreChanges:
         """Remove the records with these ids (unknown ids are ignored); rows close up."""
-        rows = sorted({r for i in ids if (r := self._rows.get(i)) is not None})
+        entries, index = self._materialized()
+        rows = sorted({r for i in ids if (r := index.get(i)) is not None})
         if not rows:
-            return StoreChanges(appended_from=len(self._entries))
-        removed = [self._entries[r].record.id for r in rows]
-        keep = torch.ones(len(self._entries), dtype=torch.bool)
+            return StoreChanges(appended_from=len(entries))
+        removed = [entries[r].record.id for r in rows]
+        keep = torch.ones(len(entries), dtype=torch.bool)
         keep[rows] = False
         self._keys = self._keys[keep]  # (N-n, d)
         gone = set(rows)
-        self._entries = [e for i, e in enumerate(self._entries) if i not in gone]
-        self._rows = {e.record.id: i for i, e in enumerate(self._entries)}
-        return StoreChanges(removed=removed, removed_rows=rows, appended_from=len(self._entries))
+        kept = [e for i, e in enumerate(entries) if i not in gone]
+        self._memo = (kept, {e.record.id: i for i, e in enumerate(kept)})
+        return StoreChanges(removed=removed, removed_rows=rows, appended_from=len(kept))
 
     # ---- saving --------------------------------------------------------------------------
 
@@ -275,108 +320,47 @@ class KVStore:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the store folder {self.folder}: {e}") from e
-        with _locked(self.folder):
+        with locked(self.folder):
             on_disk = self.folder / MANIFEST
-            current = _read_manifest(on_disk).generation if on_disk.exists() else 0
+            current = read_manifest(on_disk).generation if on_disk.exists() else 0
             if current != self._generation:
                 raise StoreError(
                     f"the store in {self.folder} was changed by another process while this one "
                     "worked on it; nothing was saved, run the command again"
                 )
             generation = current + 1
-            keys_path = self.folder / _keys_name(generation)
-            records_path = self.folder / _records_name(generation)
+            keys_path = self.folder / keys_name(generation)
+            entries = self._materialized()[0]
             save_file({"keys": self._keys.contiguous()}, str(keys_path))
-            with records_path.open("w", encoding="utf-8") as f:
-                for entry in self._entries:
-                    f.write(entry.model_dump_json() + "\n")
-            manifest = _Manifest(
+            write_table(self.folder / table_name(generation), (_row(e) for e in entries))
+            manifest = Manifest(
                 schema_version=SCHEMA_VERSION, generation=generation, fingerprint=self.fingerprint,
-                dim=self.dim, dtype=self.dtype, count=len(self._entries),
+                dim=self.dim, dtype=self.dtype, count=len(entries), records="sqlite",
             )  # fmt: skip
             tmp = self.folder / f"{MANIFEST}.tmp{os.getpid()}"
             tmp.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
             os.replace(tmp, on_disk)  # the commit point
             self._generation = generation
-            for old in (_keys_name(current), _records_name(current)):
+            if self._table is not None:
+                self._table.close()
+                self._table = None
+            for old in (keys_name(current), records_name(current), table_name(current)):
                 (self.folder / old).unlink(missing_ok=True)
 
     def disk_bytes(self) -> int:
         """Bytes the current generation takes on disk."""
-        names = (MANIFEST, _keys_name(self._generation), _records_name(self._generation))
+        gen = self._generation
+        names = (MANIFEST, keys_name(gen), records_name(gen), table_name(gen))
         return sum((self.folder / n).stat().st_size for n in names if (self.folder / n).exists())
 
 
-def _keys_name(generation: int) -> str:
-    return f"keys-{generation}.safetensors"
+def _row(entry: _Entry) -> Row:
+    r = entry.record
+    return (r.id, r.source, r.title, entry.key_hash, r.model_dump_json())
 
 
-def _records_name(generation: int) -> str:
-    return f"records-{generation}.jsonl"
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive advisory lock on the folder for the length of a save."""
-    with (folder / ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _corrupt(path: Path, what: str) -> StoreError:
-    return StoreError(
-        f"{path} is corrupt ({what}); delete {path.parent} and run `opsqkv kb ingest` "
-        "again to rebuild the knowledge base"
-    )
-
-
-def _read_manifest(path: Path) -> _Manifest:
-    try:
-        manifest = _Manifest.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as e:
-        detail = str(e).splitlines()[0] if isinstance(e, OSError) else "not a valid manifest"
-        raise _corrupt(path, detail) from e
-    if manifest.schema_version != SCHEMA_VERSION:
-        raise StoreError(
-            f"{path} has schema version {manifest.schema_version}, this opsqkv reads "
-            f"{SCHEMA_VERSION}; delete {path.parent} and ingest again"
-        )
-    return manifest
-
-
-def _map_keys(path: Path, manifest: _Manifest) -> torch.Tensor:
-    """Memory-map the keys tensor of a safetensors file, checking it against the manifest."""
-    code, np_dtype = _FILE_DTYPES[manifest.dtype]
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            head = f.read(8)
-            header_len = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
-            if header_len < 2 or 8 + header_len > size:
-                raise _corrupt(path, "bad safetensors header")
-            header = json.loads(f.read(header_len))
-    except FileNotFoundError as e:
-        raise _corrupt(path.parent / MANIFEST, f"it names {path.name}, which is missing") from e
-    except (OSError, ValueError, struct.error) as e:
-        raise _corrupt(path, f"unreadable header: {e}") from e
-    info = header.get("keys") if isinstance(header, dict) else None
-    expected = [manifest.count, manifest.dim]
-    if not isinstance(info, dict) or info.get("dtype") != code or info.get("shape") != expected:
-        raise _corrupt(path, f"no {code} keys of shape ({manifest.count}, {manifest.dim})")
-    begin, end = info.get("data_offsets", [0, -1])
-    row_bytes = manifest.dim * np.dtype(np_dtype).itemsize
-    if end - begin != manifest.count * row_bytes or 8 + header_len + end != size:
-        raise _corrupt(path, "file size does not match its header (truncated?)")
-    if manifest.count == 0:
-        return torch.empty((0, manifest.dim), dtype=_TORCH_DTYPES[manifest.dtype])
-    # Copy-on-write mapping: pages load on demand and the file itself is never written.
-    mapped = np.memmap(
-        path, dtype=np_dtype, mode="c", offset=8 + header_len + begin, shape=tuple(expected)
-    )
-    return torch.from_numpy(mapped)
+def _entry(body: str, key_hash: str) -> _Entry:
+    return _Entry(record=Record.model_validate_json(body), key_hash=key_hash)
 
 
 def _read_entries(path: Path, count: int) -> list[_Entry]:
@@ -387,14 +371,14 @@ def _read_entries(path: Path, count: int) -> list[_Entry]:
                 try:
                     entries.append(_Entry.model_validate_json(line))
                 except ValidationError as e:
-                    raise _corrupt(path, f"line {number} is not a valid record") from e
+                    raise corrupt(path, f"line {number} is not a valid record") from e
     except FileNotFoundError as e:
-        raise _corrupt(path.parent / MANIFEST, f"it names {path.name}, which is missing") from e
+        raise corrupt(path.parent / MANIFEST, f"it names {path.name}, which is missing") from e
     except (OSError, UnicodeDecodeError) as e:
-        raise _corrupt(path, str(e).splitlines()[0]) from e
+        raise corrupt(path, str(e).splitlines()[0]) from e
     if len(entries) != count:
-        raise _corrupt(path, f"{len(entries)} records where the manifest says {count}")
+        raise corrupt(path, f"{len(entries)} records where the manifest says {count}")
     ids = [e.record.id for e in entries]
     if len(set(ids)) != len(ids):
-        raise _corrupt(path, "a record id appears twice")
+        raise corrupt(path, "a record id appears twice")
     return entries

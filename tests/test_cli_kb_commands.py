@@ -103,7 +103,7 @@ def test_cli_kb_search_unknown_mode_is_one_line(tmp_path: Path) -> None:
 
 def test_cli_kb_search_on_a_corrupt_store_names_the_file(tmp_path: Path, docs: Path) -> None:
     run("kb", "ingest", docs, "--kb", tmp_path / "kb")
-    (records,) = (tmp_path / "kb").glob("records-*.jsonl")
+    (records,) = (tmp_path / "kb").glob("records-*.sqlite")
     records.write_text("garbage\n")
     result = run("kb", "search", "disk", "--kb", tmp_path / "kb")
     assert_one_error_line(result, 1, f"{records.name} is corrupt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -119,11 +120,42 @@ def test_store_corrupt_keys_file_is_named(encoder: Encoder, tmp_path: Path) -> N
 
 def test_store_corrupt_records_file_is_named(encoder: Encoder, tmp_path: Path) -> None:
     _saved(tmp_path / "kb", encoder)
-    (records_file,) = (tmp_path / "kb").glob("records-*.jsonl")
-    lines = records_file.read_text().splitlines()
-    records_file.write_text("\n".join([lines[0], "{not json", lines[2]]) + "\n")
-    with pytest.raises(StoreError, match=f"{records_file.name} is corrupt \\(line 2"):
+    (records_file,) = (tmp_path / "kb").glob("records-*.sqlite")
+    records_file.write_bytes(b"not a database" * 100)
+    with pytest.raises(StoreError, match=f"{records_file.name} is corrupt"):
         _open(tmp_path / "kb", encoder)
+
+
+def test_store_open_reads_records_on_demand(encoder: Encoder, tmp_path: Path) -> None:
+    _saved(tmp_path / "kb", encoder)
+    store = _open(tmp_path / "kb", encoder)
+    assert store.row_of("b") == 1 and store.record(1) == RECORDS[1]
+    assert store.rows_of_source("dns.md") == [2] and store.sources([2, 0]) == ["dns.md", "disk.md"]
+    assert store.titles() == ["Disk full", "Nginx 502", "DNS"]
+    store.delete(["a"])  # a change reads them all, then works as before
+    assert store.row_of("b") == 0 and store.sources([0]) == ["nginx.md"]
+
+
+def test_store_earlier_jsonl_format_still_opens_and_upgrades(
+    encoder: Encoder, tmp_path: Path
+) -> None:
+    _saved(tmp_path / "kb", encoder)
+    folder = tmp_path / "kb"
+    (table,) = folder.glob("records-*.sqlite")
+    gen = table.name.split("-")[1].split(".")[0]
+    with sqlite3.connect(table) as db:
+        rows = db.execute("SELECT body, key_hash FROM records ORDER BY row").fetchall()
+    db.close()
+    lines = [json.dumps({"record": json.loads(b), "key_hash": h}) for b, h in rows]
+    (folder / f"records-{gen}.jsonl").write_text("\n".join(lines) + "\n")
+    table.unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["records"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    store = _open(folder, encoder)
+    assert store.records == RECORDS
+    store.save()
+    assert not list(folder.glob("records-*.jsonl")) and _open(folder, encoder).records == RECORDS
 
 
 def test_store_corrupt_manifest_is_named(encoder: Encoder, tmp_path: Path) -> None:

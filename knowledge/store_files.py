@@ -1,0 +1,118 @@
+"""The store's files: names per generation, the manifest, the folder lock, the mapped keys.
+
+knowledge/store.py says what a store folder holds; this module reads and names its parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from errors import StoreError
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+KeyDtype = Literal["float32", "float16"]
+TORCH_DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "float16": torch.float16}
+FILE_DTYPES: dict[str, tuple[str, type[np.floating]]] = {
+    "float32": ("F32", np.float32), "float16": ("F16", np.float16),
+}  # fmt: skip
+
+
+class Manifest(BaseModel):
+    """manifest.json: which generation is current, and what the keys are."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int
+    generation: int
+    fingerprint: str
+    dim: int
+    dtype: KeyDtype
+    count: int
+    records: Literal["jsonl", "sqlite"] = "jsonl"  # how records-<gen>.* is stored
+
+
+def keys_name(generation: int) -> str:
+    return f"keys-{generation}.safetensors"
+
+
+def records_name(generation: int) -> str:
+    return f"records-{generation}.jsonl"  # the format before records-<gen>.sqlite; still read
+
+
+def table_name(generation: int) -> str:
+    return f"records-{generation}.sqlite"
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock on the folder for the length of a save."""
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def corrupt(path: Path, what: str) -> StoreError:
+    return StoreError(
+        f"{path} is corrupt ({what}); delete {path.parent} and run `opsqkv kb ingest` "
+        "again to rebuild the knowledge base"
+    )
+
+
+def read_manifest(path: Path) -> Manifest:
+    try:
+        manifest = Manifest.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
+        detail = str(e).splitlines()[0] if isinstance(e, OSError) else "not a valid manifest"
+        raise corrupt(path, detail) from e
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has schema version {manifest.schema_version}, this opsqkv reads "
+            f"{SCHEMA_VERSION}; delete {path.parent} and ingest again"
+        )
+    return manifest
+
+
+def map_keys(path: Path, manifest: Manifest) -> torch.Tensor:
+    """Memory-map the keys tensor of a safetensors file, checking it against the manifest."""
+    code, np_dtype = FILE_DTYPES[manifest.dtype]
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(8)
+            header_len = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+            if header_len < 2 or 8 + header_len > size:
+                raise corrupt(path, "bad safetensors header")
+            header = json.loads(f.read(header_len))
+    except FileNotFoundError as e:
+        raise corrupt(path.parent / MANIFEST, f"it names {path.name}, which is missing") from e
+    except (OSError, ValueError, struct.error) as e:
+        raise corrupt(path, f"unreadable header: {e}") from e
+    info = header.get("keys") if isinstance(header, dict) else None
+    expected = [manifest.count, manifest.dim]
+    if not isinstance(info, dict) or info.get("dtype") != code or info.get("shape") != expected:
+        raise corrupt(path, f"no {code} keys of shape ({manifest.count}, {manifest.dim})")
+    begin, end = info.get("data_offsets", [0, -1])
+    row_bytes = manifest.dim * np.dtype(np_dtype).itemsize
+    if end - begin != manifest.count * row_bytes or 8 + header_len + end != size:
+        raise corrupt(path, "file size does not match its header (truncated?)")
+    if manifest.count == 0:
+        return torch.empty((0, manifest.dim), dtype=TORCH_DTYPES[manifest.dtype])
+    # Copy-on-write mapping: pages load on demand and the file itself is never written.
+    mapped = np.memmap(
+        path, dtype=np_dtype, mode="c", offset=8 + header_len + begin, shape=tuple(expected)
+    )
+    return torch.from_numpy(mapped)
