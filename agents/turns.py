@@ -94,7 +94,9 @@ def run_turn(
         # message that names its kind of ticket ("file a change: ...") has said which.
         chooser, request = ctx.tickets.chooser, ticket_request(text)
         named = chooser.named_in(request) if chooser and request else None
-        return _ticket(ctx, session, writes, text, at, scores, template=named or best[7:])
+        return _ticket(
+            ctx, session, writes, text, at, scores, template=named or best.split(":", 1)[1]
+        )
     return _answer(ctx, session, best, text, query, scores, at)
 
 
@@ -293,8 +295,8 @@ def _digression(
     template = session.ticket.template if session.ticket else ""
     if scores.get(other, 0.0) > scores.get(f"ticket:{template}", 0.0):
         return other  # the router hears another agent's question
-    if ctx.tickets.gives_values(session, text, now=at):
-        return None  # "can you make it P2?" asks, and answers
+    if ctx.tickets.takes(session, text, now=at):
+        return None  # "can you make it P2?", "can we start over?": the ticket's own business
     return other
 
 

@@ -102,13 +102,18 @@ class TicketAgent:
         )
         return self._next(spec, updated, before=state)
 
-    def gives_values(self, session: Session, text: str, *, now: datetime) -> bool:
-        """Whether `text` gives the open ticket a new slot value (a dry run of the update):
-        a question that gives none is not an answer ("what does payment-api depend on?")."""
+    def takes(self, session: Session, text: str, *, now: datetime) -> bool:
+        """Whether the open ticket takes `text`: one of its commands ("can we start over?",
+        "submit it?"), or a new slot value (a dry run of the update). A question it does not
+        take is for another agent ("what does payment-api depend on?")."""
         state = session.ticket
         if state is None:
             return False
         spec = self.template(state.template)
+        if is_cancel(text) or is_start_over(text) or parse_edit(text, spec) is not None:
+            return True
+        if state.phase == "confirming" and (is_affirmation(text) or is_negation(text)):
+            return True
         system = self.system_utterance(session, state)
         updated = self.tracker.update(state, spec, system, text, now=now)
         return updated.values() != state.values()

@@ -82,3 +82,13 @@ def test_workflow_system_utterance_is_empty_when_nothing_was_asked(bot: OpsBot) 
     assert session is not None
     fresh = TicketState(template="incident")
     assert bot._parts.context.tickets.system_utterance(session, fresh) == ""
+
+
+@pytest.mark.parametrize("question", ["can we start over?", "cancel?"])
+def test_workflow_a_ticket_command_asked_as_a_question_stays_with_the_ticket(
+    bot: OpsBot, question: str
+) -> None:
+    sid = _sid()
+    bot.handle(sid, "open an incident for payment-api, sev2")
+    reply = bot.handle(sid, question)
+    assert reply.agent == "ticket" and not reply.digression, reply.text

@@ -123,10 +123,9 @@ def find_names(text: str) -> list[NameSpan]:
         if region and (
             _REGION_CODE.fullmatch(region.group(1)) or region.group(1).lower() in _REGIONS
         ):
-            end, last = (
-                region.end(1),
-                next((k for k in range(last, len(words)) if words[k].end() >= region.end(1)), last),
-            )
+            end = region.end(1)
+            while last + 1 < len(words) and words[last + 1].end() <= end:
+                last += 1
         the = re.search(r"\bThe\s+$", text[:start])
         if the and not lone:
             start = the.start()  # "The Cooperage": the article is part of the name
