@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from agents.grounding import technologies
 from errors import CMDBError
 from knowledge.cmdb import CMDB, Item
 from knowledge.encoder import Encoder
@@ -43,7 +44,10 @@ ENV_WORDS: dict[str, str] = {
 }  # fmt: skip
 ENV_ORDER = ("prod", "staging", "test", "qa", "dev")  # on-call questions are about prod first
 MAX_LISTED = 6  # neighbours named in one sentence; the rest are counted
+MAX_NAMES = 8  # name-shaped words of one message looked up in the CMDB
 _ENV = re.compile(r"\b(" + "|".join(ENV_WORDS) + r")\b", re.I)
+# A CI name as people type it: "payments-db-prod", "mysql-014", "web01.sh1".
+_NAME = re.compile(r"(?<![\w.-])([a-z0-9][\w.-]*[a-z0-9])(?![\w-])", re.I)
 _KIND = re.compile(r"\b(" + "|".join(sorted(map(re.escape, KIND_WORDS), key=len)[::-1]) + r")\b")
 
 
@@ -110,6 +114,37 @@ class ContextLinker:
         hosts = [n for n in neighbours if n.type == "host"]
         env, chosen = prefer(candidates, hosts, _env_named(text))
         return Link(service, kind, chosen[0], tuple(chosen), env)
+
+    def spell_out(self, text: str) -> str:
+        """The message with each CI it names that runs a known technology spelled out.
+
+        "payments-db-prod has slow queries" names a MySQL database only through the CMDB;
+        retrieval and the grounding check should see "mysql" as if the message said it.
+        """
+        named = self.named_engines(text)
+        if not named:
+            return text
+        said = " ".join(
+            f"{engine} {item.type.replace('_', ' ')} {item.name}" for item, engine in named
+        )
+        return f"{text} ({said})"
+
+    def named_engines(self, text: str) -> list[tuple[Item, str]]:
+        """The CIs named in `text` with the engine (datastores) or role (hosts) they run."""
+        words = [m.group(1) for m in _NAME.finditer(text)]
+        shaped = [w for w in dict.fromkeys(words) if "-" in w or any(c.isdigit() for c in w)]
+        found: list[tuple[Item, str]] = []
+        for word in shaped[:MAX_NAMES]:
+            try:
+                item = self.cmdb.item(word)
+            except CMDBError:
+                return found
+            if item is None or item.name.lower() != word.lower():
+                continue
+            engine = str(item.attrs.get("engine") or item.attrs.get("role") or "")
+            if technologies(engine):
+                found.append((item, engine))
+        return found
 
     def _service_named(self, lowered: str) -> str | None:
         for name in sorted(self.cmdb.names("service"), key=len, reverse=True):

@@ -19,7 +19,7 @@ from agents.cmdb import CMDBAgent
 from agents.context_link import ContextLinker
 from agents.dialogue_cues import is_affirmation
 from agents.help import help_text, small_talk
-from agents.qa import QAAgent
+from agents.qa import Answer, QAAgent
 from agents.reply import Reply
 from agents.route_cues import asks_for_ticket, asks_how_to, ticket_request
 from agents.router import Route
@@ -145,16 +145,10 @@ def _qa(
     *,
     offer_ticket: bool,
 ) -> Reply:
-    link = ctx.linker.link(text)
-    if link is None:
-        answer = ctx.qa.answer(text, query)
-        body = answer.text
-    else:  # ask about the item the message means, not the words it used
-        answer = ctx.qa.answer(link.question(text))
-        body = f"{link.sentence()}\n\n{answer.text}"
+    answer = answer_in_context(ctx, text, query)
     reply = Reply(
         session_id=session.id,
-        text=body,
+        text=answer.text,
         agent="qa",
         citations=list(answer.citations),
         route=scores,
@@ -275,6 +269,20 @@ def _command(
     return _remember(
         ctx, session, text, _say(session, help_text(ctx.tickets.templates.values()), "help"), at
     )
+
+
+def answer_in_context(ctx: TurnContext, text: str, query: torch.Tensor | None = None) -> Answer:
+    """The Q&A answer about what the message means in the CMDB, not only the words it used.
+
+    "the database of payment-api" is asked as that database (its engine spelled out) and
+    the answer starts by naming it; a CI named directly has its engine spelled out.
+    """
+    link = ctx.linker.link(text)
+    if link is None:
+        asked = ctx.linker.spell_out(text)
+        return ctx.qa.answer(asked, query if asked == text else None)
+    answer = ctx.qa.answer(link.question(text))
+    return answer.model_copy(update={"text": f"{link.sentence()}\n\n{answer.text}"})
 
 
 def is_question(text: str) -> bool:

@@ -191,12 +191,15 @@ def ask(
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
-    """The `ask --json` document: answer, known, confidence, citations."""
+    """The `ask --json` document: the Markdown answer, its shape and caveat, the citations."""
     return {
         "question": answer.question,
         "answer": answer.text,
         "known": answer.known,
         "confidence": answer.confidence,
+        "shape": answer.shape,
+        "caveat": answer.caveat,
+        "sentences": answer.sentences,
         "citations": [
             {
                 "source": c.source,

@@ -97,3 +97,14 @@ def test_cli_kb_ask_runs_as_a_real_subprocess(seeded_home: Path) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["known"] is True and "rollback" in answer["citations"][0]["source"]
+
+
+def test_cli_kb_ask_json_carries_the_procedure_shape_and_the_caveat(seeded_home: Path) -> None:
+    fix = ask(seeded_home, "my disk is full on web-03, what do I do?")
+    assert fix["shape"] == "steps" and fix["caveat"] is None
+    steps = fix["sentences"]
+    assert isinstance(steps, list) and len(steps) >= 2
+    assert all(step in str(fix["answer"]) for step in steps)
+    other = ask(seeded_home, "how do I find slow queries in mysql?")
+    assert isinstance(other["caveat"], str) and "MySQL" in other["caveat"]
+    assert str(other["answer"]).startswith(other["caveat"])

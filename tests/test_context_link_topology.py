@@ -77,3 +77,29 @@ def test_context_link_hosts_of_a_service_are_listed(linker: ContextLinker) -> No
 def test_context_link_demo_payment_api_database_is_the_prod_one(bot: OpsBot) -> None:
     reply = bot.handle("link-topology-1", "the database of payment-api is slow, how do I check it?")
     assert "payments-db-prod" in reply.text and "payments-db-dev" not in reply.text
+
+
+def test_context_link_spells_out_the_engine_of_a_ci_named_directly(linker: ContextLinker) -> None:
+    asked = linker.spell_out("payments-db-dev has slow queries, how do I find them?")
+    assert asked.endswith("(mysql database payments-db-dev)")
+    assert linker.spell_out("payments-db-prod is slow").endswith(
+        "(postgres database payments-db-prod)"
+    )
+
+
+def test_context_link_leaves_messages_without_an_engine_alone(linker: ContextLinker) -> None:
+    for text in ("payment-api returns 502", "app-01 is slow", "disk full on web-99"):
+        assert linker.spell_out(text) == text
+
+
+def test_context_link_named_database_is_answered_for_its_own_engine(bot: OpsBot) -> None:
+    """A MySQL database named only by its CMDB name: a MySQL runbook, or a caveat saying
+    there is none; never the PostgreSQL runbook's answer as if it applied."""
+    mysql_db = bot.query_cmdb("databases with engine mysql").rows[0]["name"]
+    postgres_db = bot.query_cmdb("databases with engine postgres").rows[0]["name"]
+    mysql = bot.ask(f"{mysql_db} has slow queries, how do I find them?")
+    cited = mysql.citations[0].source
+    assert "mysql" in cited or (mysql.caveat is not None and "MySQL" in mysql.caveat)
+    assert "postgresql" not in cited or mysql.caveat is not None
+    postgres = bot.ask(f"{postgres_db} has slow queries, how do I find them?")
+    assert postgres.caveat is None and "postgresql" in postgres.citations[0].source
