@@ -90,7 +90,11 @@ def main(
 
 
 app.add_typer(kb.app, name="kb", help="Build and search the knowledge base.")
-app.add_typer(ticket.app, name="ticket", help="Ticket templates, scripted flows, export.")
+app.add_typer(
+    ticket.app,
+    name="ticket",
+    help="Ticket templates, scripted flows, export, delivery to Jira/ServiceNow/webhooks.",
+)
 app.add_typer(cmdb.app, name="cmdb", help="Load and query the CMDB.")
 app.add_typer(evaluate.app, name="eval", help="Evaluate against public datasets.")
 app.add_typer(train.app, name="train", help="Train opsqkv's learned parts.")

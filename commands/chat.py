@@ -16,14 +16,20 @@ from rich.text import Text
 
 from agents import OpsBot
 from commands.common import console, encoder_for, err_console, settings_of
-from commands.render import render_reply
+from commands.render import render_delivery, render_reply
+from commands.ticket_delivery import SinksOption, sinks_config
+from delivery.sinks import open_sinks
+from delivery.worker import DeliveryWorker
 from errors import InputError, RateLimited, StateError
 from service.client import RemoteBot
 from settings import Settings
+from state.connect import redis_client
+from state.models import Ticket
 
 app = typer.Typer(no_args_is_help=True)
 QUIT = {"/quit", "/exit", "/q"}
 LAST_SESSION_FILE = "last_chat_session"
+DELIVERY_WAIT_S = 8.0  # after a submit, how long the chat waits for the sinks
 
 
 def open_bot(settings: Settings) -> OpsBot:
@@ -50,9 +56,12 @@ def chat(
     token: Annotated[
         str | None, typer.Option(envvar="OPSQKV_TOKEN", help="Bearer token for --url.")
     ] = None,
+    sinks: SinksOption = None,
 ) -> None:
     """Chat with the ops bot in the terminal (history is kept; Ctrl-D or /quit leaves)."""
     settings = settings_of(ctx)
+    # With --url the server delivers (`opsqkv serve --sinks`); here, after each submit.
+    delivery = None if url is not None or sinks is None else _delivery(settings, sinks)
     session_id = _pick_session(settings, session, new)
     bot: OpsBot | RemoteBot
     if url is not None:
@@ -93,6 +102,8 @@ def chat(
             err_console.print(f"[bold red]error:[/] {escape(str(e))}")
             continue
         render_reply(console, bot, reply, explain=explain)
+        if delivery is not None and reply.submitted is not None:
+            _deliver_submitted(delivery, reply.submitted)
     console.print(
         f"Bye. Session kept: resume with [bold]opsqkv chat{remote} --session {session_id}[/]"
     )
@@ -114,6 +125,28 @@ def say(
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     render_reply(console, bot, reply, explain=explain)
+
+
+def _delivery(settings: Settings, sinks: Path) -> DeliveryWorker:
+    """A delivery worker on this chat's ticket stream (the root one, not tenants')."""
+    config = sinks_config(sinks)
+    return DeliveryWorker(
+        redis_client(settings),
+        open_sinks(config),
+        prefix=settings.redis_prefix,
+        options=config.worker,
+        tenants=False,
+    )
+
+
+def _deliver_submitted(delivery: DeliveryWorker, ticket: Ticket) -> None:
+    """Create the just-submitted ticket in the sinks, waiting a few seconds at most."""
+    names = ", ".join(s.name for s in delivery.sinks if s.accepts(ticket.template))
+    if not names:
+        return
+    with err_console.status(f"creating {ticket.id} in {names}…"):
+        results = delivery.deliver_now(ticket, wait_s=DELIVERY_WAIT_S)
+    render_delivery(console, ticket, delivery.sinks, results)
 
 
 def _pick_session(settings: Settings, session: str | None, new: bool) -> str:

@@ -7,6 +7,7 @@ Anything a user or a document wrote is escaped before it meets rich markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from rich.console import Console, Group, RenderableType
@@ -21,6 +22,8 @@ from agents.templates import TicketTemplate
 from agents.ticket_view import show_value
 from agents.turns import BACK_TO_TICKET
 from agents.workflow import AGENT_NAME
+from delivery.records import SinkResult
+from delivery.sinks import Sink
 from state.models import Ticket, TicketState
 
 AGENT_STYLE = {"qa": "cyan", "cmdb": "magenta", "ticket": "yellow", "help": "green"}
@@ -82,6 +85,32 @@ def _progress(bot: Templates, state: TicketState) -> Panel:
         table.add_row(mark, escape(slot.label), value + pending)
     title = f"{spec.title} · {'confirm' if state.phase == 'confirming' else 'filling'}"
     return Panel(table, title=escape(title), title_align="left", border_style="yellow")
+
+
+def render_delivery(
+    console: Console, ticket: Ticket, sinks: Sequence[Sink], results: dict[str, SinkResult]
+) -> None:
+    """One line per sink after a submit: "Created INC0010023 in servicenow", or why not yet."""
+    for sink in sinks:
+        if not sink.accepts(ticket.template):
+            continue
+        result = results.get(sink.name)
+        name = escape(sink.name)
+        if result is None:
+            console.print(
+                f"[yellow]Not in {name} yet[/] (still trying); `opsqkv ticket deliver` finishes it",
+                soft_wrap=True,
+            )
+        elif result.status == "created":
+            what = f"Created {escape(result.external_id)}" if result.external_id else "Sent"
+            link = f" [dim]{escape(result.url)}[/]" if result.url else ""
+            console.print(f"[green]{what} in {name}[/]{link}", soft_wrap=True)
+        else:
+            console.print(
+                f"[red]Could not create it in {name}[/]: {escape(result.error or '')} "
+                f"(`opsqkv ticket redeliver {escape(ticket.id)}` tries again)",
+                soft_wrap=True,
+            )
 
 
 def _submitted(ticket: Ticket) -> Panel:

@@ -11,6 +11,7 @@ import uvicorn
 
 from agents import OpsBot
 from commands.common import console, encoder_for, err_console, settings_of
+from commands.ticket_delivery import SinksOption, sinks_config
 from service.app import create_app
 from service.config import CONFIG_ENV, ServiceConfig, WorkerConfig
 from service.metrics import MULTIPROC_ENV
@@ -40,6 +41,7 @@ def serve(
         str | None,
         typer.Option(envvar="OPSQKV_METRICS_TOKEN", help="Bearer token /metrics requires."),
     ] = None,
+    sinks: SinksOption = None,
 ) -> None:
     """Serve the chat API, the web chat page and /metrics over HTTP."""
     settings = settings_of(ctx)
@@ -52,6 +54,7 @@ def serve(
         lock_wait_s=lock_wait,
         grace_s=grace,
         metrics_token=metrics_token,
+        ticket_sinks=None if sinks is None else sinks.resolve(),
     )
     worker = WorkerConfig(settings=settings, service=config)
     if settings.redis_url:
@@ -59,10 +62,14 @@ def serve(
         where = redact(settings.redis_url)
     else:
         where = f"embedded ({settings.redis_db_path})"
+    # A bad sinks file fails here, as one line, rather than in every worker.
+    delivering = [] if sinks is None else [s.name for s in sinks_config(sinks).sinks]
     console.print(
         f"opsqkv serving on http://{host}:{port} · {workers} worker(s) · Redis {where} · "
         f"prefix {settings.redis_prefix}"
     )
+    if delivering:
+        console.print(f"delivering tickets to {', '.join(delivering)} (root and tenant streams)")
     common = {
         "host": host,
         "port": port,

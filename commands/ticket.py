@@ -1,10 +1,11 @@
-"""CLI: `opsqkv ticket templates | run FLOW.yaml... | export`."""
+"""CLI: `opsqkv ticket templates | run FLOW.yaml... | export`; delivery in ticket_delivery.py."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,12 +17,14 @@ from rich.table import Table
 from agents.flows import FlowResult, SlotTally, bot_handler, load_flow, run_flow
 from agents.templates import load_templates
 from agents.ticket_desk import local_now
+from commands import ticket_delivery
 from commands.chat import open_bot
 from commands.common import console, err_console, settings_of
+from delivery.records import DeliveryRecords
 from state.connect import redis_client
-from state.tickets import TicketSink
+from state.tickets import ExportedTicket, TicketSink
 
-app = typer.Typer(no_args_is_help=True, help="Ticket templates, scripted flows, export.")
+app = typer.Typer(no_args_is_help=True, help="Ticket templates, scripted flows, export, delivery.")
 
 
 @app.command("templates")
@@ -138,18 +141,30 @@ def export(
 ) -> None:
     """Write submitted tickets as JSON lines (oldest first) to stdout."""
     settings = settings_of(ctx)
-    sink = TicketSink(redis_client(settings), prefix=settings.redis_prefix)
+    client = redis_client(settings)
+    sink = TicketSink(client, prefix=settings.redis_prefix)
+    records = DeliveryRecords(client, prefix=settings.redis_prefix)
     count = 0
     try:
-        for entry in sink.export(since):
-            if entry.ticket is None:
-                err_console.print(
-                    f"skipped unreadable stream entry {entry.stream_id}: {entry.error}"
-                )
-                continue
-            record = {"stream_id": entry.stream_id, **entry.ticket.model_dump(mode="json")}
-            typer.echo(json.dumps(record, default=_json_default))
-            count += 1
+        for batch in _batches(sink.export(since), 200):
+            found = [e.ticket.id for e in batch if e.ticket is not None]
+            results = records.results_many(found)
+            for entry in batch:
+                if entry.ticket is None:
+                    err_console.print(
+                        f"skipped unreadable stream entry {entry.stream_id}: {entry.error}"
+                    )
+                    continue
+                record = {"stream_id": entry.stream_id, **entry.ticket.model_dump(mode="json")}
+                external = {
+                    name: {"id": r.external_id, "url": r.url}
+                    for name, r in results[entry.ticket.id].items()
+                    if r.status == "created"
+                }
+                if external:  # where a delivery worker created it (opsqkv ticket deliver)
+                    record["external"] = external
+                typer.echo(json.dumps(record, default=_json_default))
+                count += 1
     except BrokenPipeError:
         # The reader left (`| head`): stop quietly, and keep Python from failing on exit flush.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -157,7 +172,24 @@ def export(
     err_console.print(f"{count} tickets exported")
 
 
+def _batches(entries: Iterator[ExportedTicket], size: int) -> Iterator[list[ExportedTicket]]:
+    batch: list[ExportedTicket] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+# Delivery to Jira, ServiceNow and webhooks: commands/ticket_delivery.py.
+app.command("deliver")(ticket_delivery.deliver)
+app.command("dead-letters")(ticket_delivery.dead_letters_command)
+app.command("redeliver")(ticket_delivery.redeliver_command)

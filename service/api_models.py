@@ -130,11 +130,22 @@ class CMDBOut(_Body):
     picture: str | None = Field(description="URL of the topology picture, when one was drawn")
 
 
+class ExternalRef(_Body):
+    """Where a delivery sink created the ticket."""
+
+    id: str | None = Field(description="the target's id, e.g. INC0010023 or OPS-123")
+    url: str | None = Field(description="a link to it, when the target gives one")
+
+
 class TicketOut(_Body):
     """One submitted ticket, with its stream id (pass the last one as `since`)."""
 
     stream_id: str
     ticket: Ticket
+    external: dict[str, ExternalRef] = Field(
+        default_factory=dict,
+        description="sink name -> where it was created (empty until a sink has it)",
+    )
 
 
 class TicketsOut(_Body):

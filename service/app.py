@@ -7,6 +7,7 @@ app_from_env()       the same, configured by `opsqkv serve` (uvicorn's factory, 
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -18,14 +19,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from delivery.background import BackgroundDelivery
+from delivery.config import load_sinks
 from errors import AuthError, StateError
-from service import http_errors
+from service import chatops, http_errors
 from service.api_models import Health
 from service.auth import runtime_of
 from service.config import WorkerConfig, worker_config_from_env
 from service.metrics import REQUESTS, render
 from service.routes import router
 from service.runtime import Runtime
+from state.connect import redis_client
 from state.redis_errors import redis_errors
 
 WEB_DIR = Path(str(resources.files("service") / "web"))
@@ -39,7 +43,11 @@ def create_app(worker: WorkerConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = await run_in_threadpool(Runtime.start, worker)
+        delivery = await run_in_threadpool(_start_delivery, worker)
         yield
+        if delivery is not None:
+            await run_in_threadpool(delivery.stop, worker.service.grace_s)
+            delivery.worker.client.close()
         app.state.runtime.close()
 
     app = FastAPI(
@@ -47,16 +55,29 @@ def create_app(worker: WorkerConfig) -> FastAPI:
         version="1",
         summary="Ops chatbot backend: runbook answers, ticket workflows, CMDB queries.",
         description="Every /v1 route needs `Authorization: Bearer <token>` "
-        '(`opsqkv token create --tenant NAME`). Errors are `{"error": {"code", "message"}}`.',
+        "(`opsqkv token create --tenant NAME`), except /v1/slack/* and /v1/mattermost, "
+        "which Slack's request signature or Mattermost's token authenticate. "
+        'Errors are `{"error": {"code", "message"}}`.',
         lifespan=lifespan,
     )
     http_errors.install(app)
     app.include_router(router)
+    app.include_router(chatops.router)  # Slack and Mattermost: signed, no bearer token
     _add_guards(app, worker)
     _add_ops_routes(app, worker)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     _publish_limits(app, worker.service.max_text_chars)
     return app
+
+
+def _start_delivery(worker: WorkerConfig) -> BackgroundDelivery | None:
+    """With a sinks file, this worker's ticket delivery thread (root stream and tenants')."""
+    path = worker.service.ticket_sinks
+    if path is None:
+        return None
+    config = load_sinks(path, os.environ)  # ${VAR} secrets from the worker's environment
+    client = redis_client(worker.settings)  # its own pool: XREADGROUP blocks a connection
+    return BackgroundDelivery.start(client, config, prefix=worker.settings.redis_prefix)
 
 
 def _publish_limits(app: FastAPI, max_chars: int) -> None:

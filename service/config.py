@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +32,9 @@ class ServiceConfig(BaseModel):
     grace_s: float = Field(default=30.0, ge=0, description="SIGTERM: wait this for turns")
     redis_timeout_s: float = Field(default=5.0, gt=0, description="one Redis command, at most")
     metrics_token: str | None = Field(default=None, description="bearer token for /metrics")
+    ticket_sinks: Path | None = Field(
+        default=None, description="sinks file: each worker runs a ticket delivery thread"
+    )
 
 
 class WorkerConfig(BaseModel):

@@ -18,6 +18,7 @@ from starlette.routing import Match
 from errors import (
     AuthError,
     CMDBError,
+    ConfigError,
     ConflictError,
     InputError,
     NotFound,
@@ -40,6 +41,7 @@ STATUS: list[tuple[type[OpsqkvError], int, str]] = [
     (StateError, 503, "unavailable"),
     (InputError, 422, "invalid_input"),
     (CMDBError, 422, "cmdb_question"),
+    (ConfigError, 503, "not_configured"),  # the server's settings, not the request, are wrong
 ]
 
 _HTTP_CODES = {
@@ -69,7 +71,7 @@ def opsqkv_error(e: OpsqkvError) -> JSONResponse:
                 headers = {"WWW-Authenticate": "Bearer"}
             elif isinstance(e, RateLimited):
                 headers = {"Retry-After": str(e.retry_after_s)}
-            elif status == 503:
+            elif isinstance(e, StateError):  # an outage passes; a missing setting does not
                 headers = {"Retry-After": "5"}
             return error_response(status, code, str(e), headers)
     log.error("unmapped opsqkv error: %s", e)

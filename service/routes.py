@@ -6,9 +6,11 @@ import re
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
 
+from agents import OpsBot
+from delivery.records import DeliveryRecords
 from errors import InputError, NotFound
 from service.api_models import (
     SESSION_ID_PATTERN,
@@ -16,6 +18,7 @@ from service.api_models import (
     CMDBOut,
     DeletedOut,
     ErrorBody,
+    ExternalRef,
     MessageIn,
     QuestionIn,
     ReplyOut,
@@ -24,7 +27,7 @@ from service.api_models import (
     TicketsOut,
     TurnOut,
 )
-from service.auth import CallerDep
+from service.auth import CallerDep, runtime_of
 from service.metrics import TICKETS, TURN_SECONDS
 from service.panel import picture_url, reply_out, without_path
 
@@ -68,15 +71,21 @@ def _check_text(text: str, limit: int, what: str) -> str:
 )
 def post_message(session_id: SessionId, body: MessageIn, caller: CallerDep) -> ReplyOut:
     """One turn, as `OpsBot.handle`: route, answer, remember."""
-    limit = caller.bot.max_message_chars
-    text = _check_text(body.text, limit, "message text")
+    return answer_message(caller.bot, session_id, body.text, body.message_id)
+
+
+def answer_message(
+    bot: OpsBot, session_id: str, text: str, message_id: str | None = None
+) -> ReplyOut:
+    """One counted turn for the wire: this route's, and the Slack and Mattermost adapters'."""
+    text = _check_text(text, bot.max_message_chars, "message text")
     started = time.time()
-    reply = caller.bot.handle(session_id, text, message_id=body.message_id)
+    reply = bot.handle(session_id, text, message_id=message_id)
     TURN_SECONDS.labels(agent=reply.agent).observe(time.time() - started)
     submitted = reply.submitted
     if submitted is not None and submitted.created_at.timestamp() >= started - 1:
         TICKETS.inc()  # not counted again when a retried message_id is answered from the log
-    return reply_out(caller.bot, reply)
+    return reply_out(bot, reply)
 
 
 @router.get(
@@ -147,6 +156,7 @@ def cmdb_query(body: QuestionIn, caller: CallerDep) -> CMDBOut:
 
 @router.get("/tickets", response_model=TicketsOut, responses=_errors(), summary="Submitted tickets")
 def tickets(
+    request: Request,
     caller: CallerDep,
     since: Annotated[
         str | None, Query(pattern=_STREAM_ID, description="a stream id from a previous call")
@@ -160,6 +170,14 @@ def tickets(
             found.append(TicketOut(stream_id=entry.stream_id, ticket=entry.ticket))
         if len(found) >= limit:
             break
+    records = DeliveryRecords(runtime_of(request).client, prefix=caller.bot.settings.redis_prefix)
+    results = records.results_many([t.ticket.id for t in found])
+    for out in found:
+        out.external = {
+            sink: ExternalRef(id=r.external_id, url=r.url)
+            for sink, r in results[out.ticket.id].items()
+            if r.status == "created"
+        }
     return TicketsOut(tickets=found, next_since=found[-1].stream_id if found else since)
 
 

@@ -22,7 +22,7 @@ from errors import AuthError, InputError, NotFound, StateError
 from service.config import check_tenant
 from state.redis_errors import redis_errors, text_of
 
-TOKEN_PREFIX = "oqk_"
+TOKEN_PREFIX = "oqk_"  # noqa: S105 (a public prefix)
 _ID_HEX = 16
 
 

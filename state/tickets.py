@@ -59,13 +59,14 @@ class TicketSink:
                 if raw_id is None:
                     continue
                 last = text_of(raw_id)
-                yield _read_entry(last, fields or {})
+                yield read_entry(last, fields or {})
             if len(entries) < batch or last is None:
                 return
             start = f"({last}"
 
 
-def _read_entry(stream_id: str, fields: dict[bytes | str, bytes | str]) -> ExportedTicket:
+def read_entry(stream_id: str, fields: dict[bytes | str, bytes | str]) -> ExportedTicket:
+    """One stream entry's ticket, or why it cannot be read (the delivery worker reads these too)."""
     data = {text_of(k): text_of(v) for k, v in fields.items()}
     if "ticket" not in data:
         return ExportedTicket(stream_id, None, "entry has no 'ticket' field")
