@@ -74,7 +74,7 @@ def _blocks(lines: list[str], first: int) -> list[_Open]:
     for offset, line in enumerate(lines):
         number = first + offset
         if in_fence:
-            assert current is not None
+            assert current is not None  # noqa: S101 (invariant, for mypy)
             current.lines.append(line)
             current.last = number
             in_fence = not FENCE.match(line)

@@ -30,10 +30,11 @@ from agents.routing_eval import router_for
 from agents.templates import TicketTemplate
 from agents.ticket_desk import local_now
 from agents.ticket_setup import ticket_agent
-from agents.turns import TurnContext, run_turn
+from agents.turns import TurnContext, answer_in_context, run_turn
 from errors import InputError
 from knowledge.cmdb import open_default
 from knowledge.encoder import Encoder
+from knowledge.input_text import require_unicode
 from knowledge.kb import open_default_kb
 from knowledge.keycache import KeyCache
 from settings import Settings, settings_from_env
@@ -174,7 +175,7 @@ class OpsBot:
         the reply logged then (atomically with that turn's save), never applied again.
         """
         check_session_id(session_id)
-        text = text.strip()
+        text = require_unicode(text, "message").strip()
         if not text:
             raise InputError("the message is empty; type a question, a ticket request or /help")
         if len(text) > self.max_message_chars:
@@ -228,15 +229,15 @@ class OpsBot:
 
     def ask(self, question: str) -> Answer:
         """The Q&A agent's answer to one question, outside any session."""
-        if not question.strip():
+        if not require_unicode(question, "question").strip():
             raise InputError(
                 "the question is empty; ask e.g. 'nginx returns 502, what do I check?'"
             )
-        return self._parts.context.qa.answer(question.strip())
+        return answer_in_context(self._parts.context, question.strip())
 
     def query_cmdb(self, question: str) -> CMDBAnswer:
         """The CMDB agent's answer to one question, outside any session."""
-        if not question.strip():
+        if not require_unicode(question, "question").strip():
             raise InputError("the question is empty; ask e.g. 'how many hosts per idc'")
         return self._parts.context.cmdb.answer(question.strip())
 

@@ -85,7 +85,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=60, help="distinct query texts per mode")
     parser.add_argument("--repeats", type=int, default=3, help="fresh processes that open")
     parser.add_argument("--modes", default=",".join(SEARCH_MODES))
-    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/opsqkv-kbopen"))
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/opsqkv-kbopen"))  # noqa: S108 (bench cache dir)
     parser.add_argument("--rebuild", action="store_true", help="build the store even if cached")
     parser.add_argument("--index", default="auto", help="index kind to open with: auto|exact|ann")
     parser.add_argument(
@@ -154,7 +154,7 @@ def fresh_process(store: Path, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.kbopen", "--child", str(store)]
     command += ["--queries", str(args.queries), "--modes", args.modes, "--index", args.index]
     command += ["--threads", str(args.threads)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 (argv list, no shell)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

@@ -173,7 +173,7 @@ def start_server(
     command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--rate", "1000000", "--lock-wait", "60"]
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)  # noqa: S603 (argv list, no shell)
     url = f"http://127.0.0.1:{port}"
     for _ in range(1200):
         if proc.poll() is not None:

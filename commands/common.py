@@ -19,7 +19,7 @@ def settings_of(ctx: typer.Context) -> Settings:
     """The settings `cli.py` built from flags and the environment."""
     root = ctx.find_root()
     settings = root.obj
-    assert isinstance(settings, Settings), "cli.main builds Settings before any command runs"
+    assert isinstance(settings, Settings), "cli.main builds Settings before any command runs"  # noqa: S101 (invariant, for mypy)
     return settings
 
 

@@ -12,10 +12,12 @@ import contextlib
 import hashlib
 import importlib.resources
 import json
+import logging
 import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -26,6 +28,7 @@ from knowledge.encoder import Encoder
 from knowledge.fusion import RRF_K, SECOND_WEIGHT, file_scores, fuse_reciprocal_rank
 from knowledge.index import VectorIndex, open_index
 from knowledge.ingest import Skipped, load
+from knowledge.input_text import require_unicode
 from knowledge.kb_results import Hit, IngestReport, KBStats
 from knowledge.lexical import LexicalIndex
 from knowledge.store import KeyDtype, KVStore, Record, StoreChanges
@@ -40,10 +43,14 @@ SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 DEFAULT_MODE: SearchMode = "hybrid"  # best on the runbook dev questions (bench/runbooks.py)
 CANDIDATES = 200  # passages each retriever contributes before fusion
 SEED_MARKER = "demo-seed.json"
+# Hybrid search runs BM25 here while the encoder runs the query: the forward pass releases
+# the GIL, so the token search costs no extra time. A few threads, for concurrent callers.
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opsqkv-bm25")
 LEXICAL_PREFIX = "lexical-"  # + store generation: the saved BM25 index of that generation
 
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger("opsqkv.kb")
 
 
 class KnowledgeBase:
@@ -197,13 +204,21 @@ class KnowledgeBase:
             if deleted.removed_rows:
                 self._index.remove(torch.tensor(deleted.removed_rows, dtype=torch.long))
             if upserted.added or upserted.updated or deleted.removed:
-                self.store.save()
-                self._index.save(self.store.folder)
+                self.store.save()  # also sweeps older generations, the BM25 folder included
+                try:
+                    self._index.save(self.store.folder)
+                except (OSError, RuntimeError) as e:
+                    # The passages are committed; the graph is derived from them and is
+                    # rebuilt by the next open that finds none for these keys.
+                    log.warning(
+                        "the knowledge base in %s was saved, but its vector index could not "
+                        "be written (%s); the next start rebuilds it -- free disk space there",
+                        self.store.folder,
+                        str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__,
+                    )
                 self._lexical = None
-                current = f"{LEXICAL_PREFIX}{self.store.generation}"
-                for old in self.store.folder.glob(f"{LEXICAL_PREFIX}*"):
-                    if old.name != current:
-                        shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.store.sweep()  # what a killed earlier run may have left
         if upserted.added or upserted.updated or deleted.removed:
             self.lexical()  # built and saved now, so the next open only maps it
         return upserted, deleted
@@ -219,7 +234,7 @@ class KnowledgeBase:
         mode: str | None = None,
     ) -> list[Hit]:
         """The k best passages for `query`, best first; `within` ranks only those ids."""
-        if not query.strip():
+        if not require_unicode(query, "search text").strip():
             raise InputError("the search text is empty; give a few words to search for")
         mode = DEFAULT_MODE if mode is None else mode
         if mode not in SEARCH_MODES:
@@ -251,15 +266,17 @@ class KnowledgeBase:
         rank. A passage's score is its file's; its passage score orders it within the file.
         """
         runs: list[dict[int, float]] = []
+        lexical: Future[dict[int, float]] | None = None
+        if mode == "hybrid":
+            lexical = _LEXICAL_POOL.submit(self._lexical_run, query, allowed)
         if mode in ("dense", "hybrid"):
             q = self.encoder.encode_one(query)  # (d,)
             scores, rows = self._index.search(q[None, :], CANDIDATES, allowed)  # (1, C)
             runs.append(dict(zip(rows[0].tolist(), scores[0].tolist(), strict=True)))
-        if mode in ("bm25", "hybrid"):
-            scores, rows = self.lexical().search(query, CANDIDATES, allowed)  # (C,)
-            runs.append(
-                {r: s for r, s in zip(rows.tolist(), scores.tolist(), strict=True) if s > 0}
-            )
+        if lexical is not None:
+            runs.append(lexical.result())
+        elif mode == "bm25":
+            runs.append(self._lexical_run(query, allowed))
         candidates = list(dict.fromkeys(row for run in runs for row in run))
         group = dict(zip(candidates, self._groups(candidates), strict=True))
         file_runs = [file_scores(run, group) for run in runs]
@@ -270,6 +287,11 @@ class KnowledgeBase:
         ranked = [(row, files[group[row]], score) for row, score in passages.items()]
         ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
         return ranked
+
+    def _lexical_run(self, query: str, allowed: torch.Tensor | None) -> dict[int, float]:
+        """BM25's candidates: row -> score, best first, only rows sharing a token."""
+        scores, rows = self.lexical().search(query, CANDIDATES, allowed)  # (C,)
+        return {r: s for r, s in zip(rows.tolist(), scores.tolist(), strict=True) if s > 0}
 
     def _groups(self, rows: list[int]) -> list[str]:
         """Passages of one source file share evidence; a record without a source stands alone."""

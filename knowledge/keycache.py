@@ -8,6 +8,7 @@ fingerprint and the texts, so a changed text or another model can never be serve
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from knowledge.encoder import Encoder
+
+log = logging.getLogger("opsqkv.cache")
 
 
 def content_digest(fingerprint: str, texts: Sequence[str]) -> str:
@@ -65,19 +68,40 @@ class KeyCache:
             keys = load_file(str(path))["keys"]
         except (SafetensorError, KeyError, OSError):
             return None  # a damaged cache file is only a cache: re-encode and overwrite it
-        if keys.shape != (expected_rows, self.encoder.dim):
-            return None
+        if keys.shape != (expected_rows, self.encoder.dim) or not _unit_rows(keys):
+            return None  # the wrong size, or not what the encoder writes: never trusted
         return keys
 
     def _save(self, name: str, tag: str, keys: torch.Tensor) -> None:
         path = self._path(tag)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in path.parent.glob(f"{name}-*.safetensors"):
-            stale.unlink(
-                missing_ok=True
-            )  # an older version of this key set: texts or model changed
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        save_file({"keys": keys.contiguous()}, str(tmp))
-        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_file({"keys": keys.contiguous()}, str(tmp))
+            os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        except (OSError, SafetensorError) as e:
+            # Only a cache: the keys are right in memory, the next process encodes again.
+            tmp.unlink(missing_ok=True)
+            detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            log.warning(
+                "cannot write the key cache file %s (%s); the keys are used from memory and "
+                "encoded again by the next start -- free disk space in %s",
+                path,
+                detail,
+                path.parent,
+            )
+            return
+        for stale in path.parent.glob(f"{name}-*.safetensors"):
+            if stale != path:  # an older version of this key set: texts or model changed
+                stale.unlink(missing_ok=True)
+
+
+def _unit_rows(keys: torch.Tensor) -> bool:
+    """True when every row is finite and of length 1 (or 0, an empty text), as encoded."""
+    if not keys.is_floating_point():
+        return False
+    norms = keys.float().norm(dim=-1)  # (N,)
+    finite = bool(torch.isfinite(keys).all())
+    return finite and bool(((norms - 1).abs() < 1e-2).logical_or(norms == 0).all())

@@ -44,7 +44,7 @@ def write_table(path: Path, rows: Iterable[Row]) -> int:
             db.execute("INSERT INTO facts VALUES ('count', ?)", (str(count),))
         db.close()
         os.replace(tmp, path)
-    except sqlite3.Error as e:
+    except (sqlite3.Error, OSError) as e:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"cannot write {path} ({e}); check free space and permissions") from e
     return count
@@ -116,7 +116,7 @@ class RecordTable:
             missing = [r for r in rows if r not in self._sources]
             if missing:
                 marks = ",".join("?" * len(missing))
-                sql = f"SELECT row, source FROM records WHERE row IN ({marks})"
+                sql = f"SELECT row, source FROM records WHERE row IN ({marks})"  # noqa: S608 (only ? marks; values are bound)
                 self._sources.update((int(r), str(s)) for r, s in self._query(sql, missing))
             return [self._sources[r] for r in rows]
 

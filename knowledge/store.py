@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from safetensors import SafetensorError
 from safetensors.torch import save_file
 
 from errors import InputError, StoreError
@@ -38,6 +39,7 @@ from knowledge.store_files import (
     map_keys,
     read_manifest,
     records_name,
+    sweep,
     table_name,
 )
 
@@ -331,27 +333,51 @@ class KVStore:
             generation = current + 1
             keys_path = self.folder / keys_name(generation)
             entries = self._materialized()[0]
-            save_file({"keys": self._keys.contiguous()}, str(keys_path))
-            write_table(self.folder / table_name(generation), (_row(e) for e in entries))
             manifest = Manifest(
                 schema_version=SCHEMA_VERSION, generation=generation, fingerprint=self.fingerprint,
                 dim=self.dim, dtype=self.dtype, count=len(entries), records="sqlite",
             )  # fmt: skip
             tmp = self.folder / f"{MANIFEST}.tmp{os.getpid()}"
-            tmp.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, on_disk)  # the commit point
+            try:
+                save_file({"keys": self._keys.contiguous()}, str(keys_path))
+                write_table(self.folder / table_name(generation), (_row(e) for e in entries))
+                tmp.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+                os.replace(tmp, on_disk)  # the commit point
+            except (OSError, SafetensorError, StoreError) as e:
+                # Nothing was committed: drop the new generation's parts, keep the old one.
+                for part in (keys_path, self.folder / table_name(generation), tmp):
+                    part.unlink(missing_ok=True)
+                raise StoreError(
+                    f"cannot save the knowledge base in {self.folder} ({_first_line(e)}); "
+                    "it still holds what it held before: free disk space there (or fix its "
+                    "permissions) and run the command again"
+                ) from e
             self._generation = generation
             if self._table is not None:
                 self._table.close()
                 self._table = None
-            for old in (keys_name(current), records_name(current), table_name(current)):
-                (self.folder / old).unlink(missing_ok=True)
+            sweep(self.folder, generation)  # the previous generation, and any crash's leftovers
+
+    def sweep(self) -> list[str]:
+        """Remove files a killed ingest left behind (see `store_files.sweep`); their names."""
+        if not (self.folder / MANIFEST).exists():
+            return []
+        with locked(self.folder):
+            return sweep(self.folder, read_manifest(self.folder / MANIFEST).generation)
 
     def disk_bytes(self) -> int:
         """Bytes the current generation takes on disk."""
         gen = self._generation
         names = (MANIFEST, keys_name(gen), records_name(gen), table_name(gen))
         return sum((self.folder / n).stat().st_size for n in names if (self.folder / n).exists())
+
+
+def _first_line(error: BaseException) -> str:
+    """What went wrong, in a few words: the cause of a wrapped error, else the error itself."""
+    if isinstance(error, StoreError) and error.__cause__ is not None:
+        error = error.__cause__
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _row(entry: _Entry) -> Row:

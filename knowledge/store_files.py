@@ -8,6 +8,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
+import re
+import shutil
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +66,49 @@ def locked(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# Files of one generation (keys, records, the BM25 folder), and temporary files of a writer.
+_GENERATION_FILE = re.compile(
+    r"^(?:keys|records|lexical)-(\d+)(?:\.safetensors|\.jsonl|\.sqlite)?$"
+)
+_TEMPORARY = re.compile(r"\.tmp(\d+)(?:-journal|-wal|-shm)?$")  # SQLite side files too
+
+
+def sweep(folder: Path, generation: int) -> list[str]:
+    """Remove what a killed writer left: other generations' files, dead processes' temp files.
+
+    Call it holding `locked(folder)`: no save is then half-way, so a generation other than
+    the manifest's is a leftover (older: killed between the commit and the clean-up; newer:
+    killed before the commit). A temp file is removed only when its process is gone, since
+    the ANN index is written outside the folder lock. Returns the names removed.
+    """
+    removed = []
+    for path in folder.iterdir():
+        stale = False
+        if (found := _GENERATION_FILE.match(path.name)) is not None:
+            stale = int(found.group(1)) != generation
+        elif (temp := _TEMPORARY.search(path.name)) is not None:
+            stale = not _alive(int(temp.group(1)))
+        if stale:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return sorted(removed)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: leave its files alone
+    return True
 
 
 def corrupt(path: Path, what: str) -> StoreError:

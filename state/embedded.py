@@ -127,7 +127,7 @@ class EmbeddedRedis:
             "--logfile", str(self.log_path),
         ]  # fmt: skip
         try:
-            done = subprocess.run(
+            done = subprocess.run(  # noqa: S603 (argv list, no shell)
                 args, stdin=subprocess.DEVNULL, capture_output=True, timeout=_WAIT_S, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as e:

@@ -30,10 +30,27 @@ def redis_errors(client: redis.Redis, doing: str) -> Iterator[None]:
             "start it, or point --redis-url / OPSQKV_REDIS_URL at a running server"
         ) from e
     except redis.ResponseError as e:
+        if _cannot_persist(e):
+            raise StateError(
+                f"Redis at {describe(client)} cannot write its data to disk while {doing} "
+                f"({_first_line(e)}); nothing was saved: free disk space where that Redis "
+                "keeps its data (the embedded one: the data dir's redis/ folder) and retry"
+            ) from e
         raise StateError(
             f"Redis at {describe(client)} refused a command while {doing} ({e}); "
             "check that the URL names a Redis server this user may write to"
         ) from e
+
+
+def _cannot_persist(error: redis.ResponseError) -> bool:
+    """MISCONF: Redis refuses writes because it could not write its AOF or RDB file."""
+    text = str(error)
+    return "MISCONF" in text or "writing to the AOF" in text
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def text_of(raw: bytes | str) -> str:

@@ -117,7 +117,7 @@ def _relations(elements: list[Element], schema: Schema, state: State, modifier: 
             e.used = True
     if hop_from is None and entities:
         anchor = elements[entities[0]].entity
-        assert anchor is not None
+        assert anchor is not None  # noqa: S101 (invariant, for mypy)
         if query.output == "topology" and len(entities) == 1:
             hop_from = (entities[0], None, "both")
         elif query.types and anchor.type not in query.types and len(entities) == 1:
@@ -125,7 +125,7 @@ def _relations(elements: list[Element], schema: Schema, state: State, modifier: 
     if hop_from is not None:
         index, relation, direction = hop_from
         anchor = elements[index].entity
-        assert anchor is not None
+        assert anchor is not None  # noqa: S101 (invariant, for mypy)
         elements[index].used = True
         query.hop = Hop(
             anchor=anchor.id,

@@ -25,6 +25,7 @@ from knowledge.cmdb.sensitive import DEFAULT_SENSITIVE_PATTERN, SensitivePolicy
 from knowledge.cmdb.stats import estate_summary, stats_from_rows
 from knowledge.cmdb.store import Progress, Store
 from knowledge.encoder import Encoder
+from knowledge.input_text import require_unicode
 from knowledge.keycache import KeyCache
 
 OWN_FIELDS = ("name", "id", "type")
@@ -124,7 +125,8 @@ class CMDB:
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             rows = self.store.rows(
-                f"SELECT id FROM items WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT id FROM items WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608 (only ? marks; values are bound)
+                chunk,
             )
             found.update(str(r[0]) for r in rows)
         return found
@@ -185,7 +187,7 @@ class CMDB:
             return []
         marks = ",".join("?" * len(identifiers))
         rows = self.store.rows(
-            f"SELECT DISTINCT key FROM attrs WHERE key IN ({marks}) AND txt = ?",
+            f"SELECT DISTINCT key FROM attrs WHERE key IN ({marks}) AND txt = ?",  # noqa: S608 (only ? marks; values are bound)
             [*identifiers, word],
         )
         return sorted(str(r[0]) for r in rows)
@@ -194,7 +196,7 @@ class CMDB:
 
     def parse(self, question: str) -> Parsed:
         """Read a question into a `CMDBQuery` without running it; never raises for bad words."""
-        if not question.strip():
+        if not require_unicode(question, "question").strip():
             raise CMDBError(
                 "the question is empty; ask e.g. 'prod hosts in sh-1 with cpu over 80%'"
             )

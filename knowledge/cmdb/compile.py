@@ -78,7 +78,7 @@ def _own_part(cond: Condition, schema: Schema) -> Part:
         estimate = float(sum(schema.types.get(v, 0) for v in values))
     else:
         estimate = float(len(values))
-    return Part(check, Compiled(f"SELECT rid FROM items WHERE {test}", tuple(params)), estimate)
+    return Part(check, Compiled(f"SELECT rid FROM items WHERE {test}", tuple(params)), estimate)  # noqa: S608 (only ? marks; values are bound)
 
 
 def condition_part(cond: Condition, schema: Schema) -> Part:
@@ -99,11 +99,12 @@ def condition_part(cond: Condition, schema: Schema) -> Part:
         test, params = f"{column} IN ({_placeholders(len(bound))})", bound
     else:
         test, params = f"{column} {_SQL_OP[cond.op]} ?", [bound[0]]
-    lookup = f"EXISTS (SELECT 1 FROM attrs a WHERE a.item = i.rid AND a.key = ? AND a.{test})"
+    lookup = f"EXISTS (SELECT 1 FROM attrs a WHERE a.item = i.rid AND a.key = ? AND a.{test})"  # noqa: S608 (only ? marks; values are bound)
     if cond.op in _NEGATIVE:
         return Part(Compiled(f"NOT {lookup}", (cond.attr, *params)))
     source = Compiled(
-        f"SELECT item AS rid FROM attrs WHERE key = ? AND {test}", (cond.attr, *params)
+        f"SELECT item AS rid FROM attrs WHERE key = ? AND {test}",  # noqa: S608 (only ? marks; values are bound)
+        (cond.attr, *params),
     )
     return Part(Compiled(lookup, (cond.attr, *params)), source, _estimate(cond, schema, numbers))
 
@@ -154,21 +155,21 @@ def _anchored_hop(hop: Hop) -> Compiled:
     steps = _steps(hop.direction)
     if hop.depth == 1:
         parts = [
-            f"SELECT r.{to} AS rid FROM relations r WHERE r.{frm} = {anchor}{rel}"
+            f"SELECT r.{to} AS rid FROM relations r WHERE r.{frm} = {anchor}{rel}"  # noqa: S608 (only ? marks; values are bound)
             for to, frm in steps
         ]
         return Compiled(
             " UNION ".join(parts), tuple(p for _ in steps for p in (hop.anchor, *rel_params))
         )
     recursive = [
-        f"SELECT r.{to}, w.depth + 1 FROM walk w JOIN relations r ON r.{frm} = w.rid{rel} WHERE w.depth < ?"
+        f"SELECT r.{to}, w.depth + 1 FROM walk w JOIN relations r ON r.{frm} = w.rid{rel} WHERE w.depth < ?"  # noqa: S608 (only ? marks; values are bound)
         for to, frm in steps
     ]
     params: list[object] = [hop.anchor]
     for _ in steps:
         params += [*rel_params, hop.depth]
     sql = (
-        f"WITH RECURSIVE walk(rid, depth) AS (SELECT rid, 0 FROM items WHERE id = ? "
+        f"WITH RECURSIVE walk(rid, depth) AS (SELECT rid, 0 FROM items WHERE id = ? "  # noqa: S608 (only ? marks; values are bound)
         f"UNION {' UNION '.join(recursive)}) "
         f"SELECT DISTINCT rid FROM walk WHERE depth > 0 AND rid != {anchor}"
     )
@@ -180,7 +181,7 @@ def _typed_hop(hop: Hop) -> Compiled:
     rel = "" if hop.relation is None else " AND r.type = ?"
     rel_params: list[object] = [] if hop.relation is None else [hop.relation]
     parts = [
-        f"SELECT r.{to} AS rid FROM items a JOIN relations r ON r.{frm} = a.rid "
+        f"SELECT r.{to} AS rid FROM items a JOIN relations r ON r.{frm} = a.rid "  # noqa: S608 (only ? marks; values are bound)
         f"WHERE a.type = ?{rel}"
         for to, frm in _steps(hop.direction)
     ]

@@ -186,7 +186,7 @@ def aggregates(elements: list[Element], schema: Schema, linker: Linker, state: S
                 else:
                     state.problems.append(f"{e.text!r}: of which numeric attribute?")
                 continue
-            assert k is not None
+            assert k is not None  # noqa: S101 (invariant, for mypy)
             elements[k].used = True
             query.agg = "sum" if kind == "total" else kind  # type: ignore[assignment]
             query.agg_attr = target.name
@@ -200,7 +200,7 @@ def aggregates(elements: list[Element], schema: Schema, linker: Linker, state: S
                 continue
             while k is not None:  # "per env and idc"
                 mention = elements[k].mention
-                assert mention is not None
+                assert mention is not None  # noqa: S101 (invariant, for mypy)
                 elements[k].used = True
                 if mention.target.name not in query.group_by:
                     query.group_by.append(mention.target.name)
@@ -238,7 +238,7 @@ def sorting(elements: list[Element], schema: Schema, linker: Linker, state: Stat
         if k is None:
             continue
         mention = elements[k].mention
-        assert mention is not None
+        assert mention is not None  # noqa: S101 (invariant, for mypy)
         elements[k].used = True
         sort_attr = mention.target.name
         if mention.target.name in schema.attrs and not schema.attrs[mention.target.name].numeric:

@@ -100,7 +100,10 @@ class Store:
             try:
                 return self.conn.execute(sql, tuple(params)).fetchall()
             except sqlite3.Error as e:
-                raise CMDBError(f"CMDB query failed ({e}); the file may be damaged") from e
+                raise CMDBError(
+                    f"reading the CMDB at {self.path} failed ({e}); if the file is damaged, move "
+                    "it away and load the CMDB again (`opsqkv cmdb load FILE` or `cmdb demo`)"
+                ) from e
 
     def meta(self, key: str) -> str | None:
         """A value from the meta table."""
@@ -126,11 +129,13 @@ class Store:
             chunk = list(rids[start : start + 900])
             marks = ",".join("?" * len(chunk))
             for rid, iid, itype, name in self.rows(
-                f"SELECT rid, id, type, name FROM items WHERE rid IN ({marks})", chunk
+                f"SELECT rid, id, type, name FROM items WHERE rid IN ({marks})",  # noqa: S608 (only ? marks; values are bound)
+                chunk,
             ):
                 found[rid] = Item(rid=rid, id=iid, type=itype, name=name, attrs={})
             for rid, key, kind, txt, num in self.rows(
-                f"SELECT item, key, kind, txt, num FROM attrs WHERE item IN ({marks})", chunk
+                f"SELECT item, key, kind, txt, num FROM attrs WHERE item IN ({marks})",  # noqa: S608 (only ? marks; values are bound)
+                chunk,
             ):
                 if key not in hidden:
                     found[rid].attrs[key] = decode_value(kind, txt, num)
@@ -144,7 +149,7 @@ class Store:
         return [
             (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
             for r in self.rows(
-                f"SELECT rid, id, type, name FROM items WHERE lname IN ({marks}) OR id IN ({marks})",
+                f"SELECT rid, id, type, name FROM items WHERE lname IN ({marks}) OR id IN ({marks})",  # noqa: S608 (only ? marks; values are bound)
                 [*names, *names],
             )
         ]
@@ -156,7 +161,7 @@ class Store:
             chunk = list(rids[start : start + 450])
             marks = ",".join("?" * len(chunk))
             sql = (
-                f"SELECT src, type, dst FROM relations WHERE src IN ({marks}) "
+                f"SELECT src, type, dst FROM relations WHERE src IN ({marks}) "  # noqa: S608 (only ? marks; values are bound)
                 f"UNION SELECT src, type, dst FROM relations WHERE dst IN ({marks})"
             )
             edges.update((int(s), str(t), int(d)) for s, t, d in self.rows(sql, chunk + chunk))
@@ -197,7 +202,7 @@ class Store:
             with self.transaction() as conn:
                 if replace:
                     for table in ("items", "attrs", "relations", "sensitive"):
-                        conn.execute(f"DELETE FROM {table}")  # fixed names, no user text
+                        conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
                 fresh = conn.execute("SELECT 1 FROM items LIMIT 1").fetchone() is None
                 if fresh:  # one bulk index build beats index upkeep row by row
                     conn.execute("DROP INDEX IF EXISTS attrs_txt")
@@ -227,7 +232,8 @@ class Store:
                 )
         except sqlite3.Error as e:
             raise CMDBError(
-                f"writing to the CMDB at {self.path} failed ({e}); nothing was changed"
+                f"writing to the CMDB at {self.path} failed ({e}); nothing was changed: free "
+                "disk space there (or fix its permissions) and load again"
             ) from e
 
     def _write_items(
@@ -275,6 +281,6 @@ class Store:
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             marks = ",".join("?" * len(chunk))
-            for iid, rid in conn.execute(f"SELECT id, rid FROM items WHERE id IN ({marks})", chunk):
+            for iid, rid in conn.execute(f"SELECT id, rid FROM items WHERE id IN ({marks})", chunk):  # noqa: S608 (only ? marks; values are bound)
                 found[iid] = rid
         return found
