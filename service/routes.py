@@ -63,10 +63,18 @@ def _check_text(text: str, limit: int, what: str) -> str:
     return text
 
 
+# OpenAPI links: after a message, the same session can be read back or forgotten (clients
+# and stateful API testers such as schemathesis follow them).
+_SESSION_LINKS = {
+    name: {"operationId": operation, "parameters": {"session_id": "$request.path.session_id"}}
+    for name, operation in (("ReadSession", "get_session"), ("ForgetSession", "delete_session"))
+}
+
+
 @router.post(
     "/sessions/{session_id}/messages",
     response_model=ReplyOut,
-    responses=_errors(409),
+    responses={200: {"links": _SESSION_LINKS}, **_errors(409)},
     summary="Send one message to a session (created on first use)",
 )
 def post_message(session_id: SessionId, body: MessageIn, caller: CallerDep) -> ReplyOut:
@@ -90,6 +98,7 @@ def answer_message(
 
 @router.get(
     "/sessions/{session_id}",
+    operation_id="get_session",
     response_model=SessionOut,
     responses=_errors(404),
     summary="A stored session: its turns in order",
@@ -111,6 +120,7 @@ def get_session(session_id: SessionId, caller: CallerDep) -> SessionOut:
 
 @router.delete(
     "/sessions/{session_id}",
+    operation_id="delete_session",
     response_model=DeletedOut,
     responses=_errors(404),
     summary="Forget a session",

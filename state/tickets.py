@@ -45,7 +45,7 @@ class TicketSink:
 
     def export(self, since: str | None = None, *, batch: int = 500) -> Iterator[ExportedTicket]:
         """Every ticket after stream id `since` (all when None), oldest first."""
-        if since is not None and not _STREAM_ID.match(since):
+        if since is not None and not _is_stream_id(since):
             raise InputError(
                 f"--since {since!r} is not a stream id; use one printed by a previous export "
                 "(like 1764064800000-0)"
@@ -63,6 +63,11 @@ class TicketSink:
             if len(entries) < batch or last is None:
                 return
             start = f"({last}"
+
+
+def _is_stream_id(text: str) -> bool:
+    """`ms` or `ms-seq`, each part a 64-bit unsigned number as Redis requires."""
+    return bool(_STREAM_ID.match(text)) and all(int(p) < 2**64 for p in text.split("-"))
 
 
 def read_entry(stream_id: str, fields: dict[bytes | str, bytes | str]) -> ExportedTicket:

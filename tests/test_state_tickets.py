@@ -42,11 +42,16 @@ def test_state_tickets_export_since_is_exclusive(
     assert [e.stream_id for e in after] == ids[2:]
 
 
+@pytest.mark.parametrize(
+    "since",
+    ["yesterday", "388732730623186109736", "1-18446744073709551616"],  # the last two: > 64 bits
+)
 def test_state_tickets_bad_since_is_an_input_error(
-    redis_client: redis.Redis, redis_prefix: str
+    redis_client: redis.Redis, redis_prefix: str, since: str
 ) -> None:
+    """Found by the stateful API run: a number past 64 bits was Redis's error, a 503."""
     with pytest.raises(InputError, match="not a stream id"):
-        list(TicketSink(redis_client, prefix=redis_prefix).export(since="yesterday"))
+        list(TicketSink(redis_client, prefix=redis_prefix).export(since=since))
 
 
 def test_state_tickets_unreadable_entry_is_reported_not_fatal(
