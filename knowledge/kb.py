@@ -17,7 +17,6 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -43,9 +42,6 @@ SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 DEFAULT_MODE: SearchMode = "hybrid"  # best on the runbook dev questions (bench/runbooks.py)
 CANDIDATES = 200  # passages each retriever contributes before fusion
 SEED_MARKER = "demo-seed.json"
-# Hybrid search runs BM25 here while the encoder runs the query: the forward pass releases
-# the GIL, so the token search costs no extra time. A few threads, for concurrent callers.
-_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opsqkv-bm25")
 LEXICAL_PREFIX = "lexical-"  # + store generation: the saved BM25 index of that generation
 
 
@@ -266,16 +262,11 @@ class KnowledgeBase:
         rank. A passage's score is its file's; its passage score orders it within the file.
         """
         runs: list[dict[int, float]] = []
-        lexical: Future[dict[int, float]] | None = None
-        if mode == "hybrid":
-            lexical = _LEXICAL_POOL.submit(self._lexical_run, query, allowed)
         if mode in ("dense", "hybrid"):
             q = self.encoder.encode_one(query)  # (d,)
             scores, rows = self._index.search(q[None, :], CANDIDATES, allowed)  # (1, C)
             runs.append(dict(zip(rows[0].tolist(), scores[0].tolist(), strict=True)))
-        if lexical is not None:
-            runs.append(lexical.result())
-        elif mode == "bm25":
+        if mode in ("bm25", "hybrid"):
             runs.append(self._lexical_run(query, allowed))
         candidates = list(dict.fromkeys(row for run in runs for row in run))
         group = dict(zip(candidates, self._groups(candidates), strict=True))

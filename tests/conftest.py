@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from fault_redis import RedisProcess
 
 from agents import OpsBot
 from knowledge.encoder import Encoder
@@ -89,3 +90,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "OPSQKV_REDIS_URL": str(settings.redis_url),
         "OPSQKV_REDIS_PREFIX": settings.redis_prefix,
     }
+
+
+@pytest.fixture
+def aof_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A private redis-server with AOF on (for the fault tests, which kill it), stopped after."""
+    proc = RedisProcess(tmp_path / "redis").start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def built_home(bot: OpsBot) -> Path:
+    """The session's data dir, with the demo KB and CMDB already built."""
+    return bot.settings.home

@@ -135,6 +135,7 @@ class RedisProcess:
 
 # ---- a ticket conversation to break -----------------------------------------------------------
 
+FAULT_PREFIX = "opsqkv-fault:"  # every fault test has a Redis of its own, so one prefix will do
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 INCIDENT = [
     "I need to open an incident",

@@ -14,33 +14,28 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import REPO
-from fault_redis import INCIDENT, INCIDENT_TICKET, NOW, RedisProcess, applied, fault_bot
+from fault_redis import (
+    FAULT_PREFIX,
+    INCIDENT,
+    INCIDENT_TICKET,
+    NOW,
+    RedisProcess,
+    applied,
+    fault_bot,
+)
 from fault_redis import tickets_in_stream as stream
 
-from agents import OpsBot
 from knowledge.encoder import Encoder
 
 pytestmark = pytest.mark.faults
-PREFIX = "opsqkv-fault:"
+PREFIX = FAULT_PREFIX
 SESSION = "incident-3"
 LOCK = f"{PREFIX}lock:{SESSION}"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisProcess]:
-    proc = RedisProcess(tmp_path / "redis").start()
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture
-def built_home(bot: OpsBot) -> Path:
-    return bot.settings.home
 
 
 def start_worker(home: Path, url: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
@@ -65,13 +60,13 @@ def wait_for(lines: queue.Queue[str], wanted: str, timeout_s: float = 300) -> No
 
 
 def test_faults_bot_killed_holding_the_lock_hands_the_session_on(
-    server: RedisProcess,
+    aof_redis: RedisProcess,
     built_home: Path,
     encoder: Encoder,
     record_property: Callable[[str, object], None],
 ) -> None:
-    check = server.client()
-    worker, lines = start_worker(built_home, server.url)
+    check = aof_redis.client()
+    worker, lines = start_worker(built_home, aof_redis.url)
     try:
         wait_for(lines, "ready")
         wait_for(lines, "turn 3")  # three turns committed; kill inside the fourth
@@ -98,7 +93,7 @@ def test_faults_bot_killed_holding_the_lock_hands_the_session_on(
     assert users in (INCIDENT[:3], INCIDENT[:4]), users  # the 4th: all of it or none of it
     assert ids == {f"m-{j}" for j in range(len(users))}
 
-    bot = fault_bot(built_home, server.url, PREFIX, encoder)
+    bot = fault_bot(built_home, aof_redis.url, PREFIX, encoder)
     started = time.monotonic()
     bot.handle(SESSION, INCIDENT[3], now=NOW, message_id="m-3")  # the retry of the killed turn
     waited = time.monotonic() - started

@@ -13,13 +13,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import REPO, settings_env
 from fault_redis import (
+    FAULT_PREFIX,
     INCIDENT,
     INCIDENT_TICKET,
     NOW,
@@ -30,33 +31,19 @@ from fault_redis import (
 )
 from service_server import service_settings, start_service
 
-from agents import OpsBot, Reply
+from agents import Reply
 from errors import StateError
 from knowledge.encoder import Encoder
 from service.config import tenant_prefix
 from settings import Settings
 
 pytestmark = pytest.mark.faults
-PREFIX = "opsqkv-fault:"
+PREFIX = FAULT_PREFIX
 SESSION = "incident-1"
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisProcess]:
-    """A private redis-server with AOF on, stopped at teardown."""
-    proc = RedisProcess(tmp_path / "redis").start()
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture
-def built_home(bot: OpsBot) -> Path:
-    """The session's data dir, with the demo KB and CMDB already built."""
-    return bot.settings.home
-
-
 def kill_during(
-    server: RedisProcess, call: Callable[[], object], delay_s: float
+    aof_redis: RedisProcess, call: Callable[[], object], delay_s: float
 ) -> dict[str, object]:
     """Run `call` in a thread, SIGKILL Redis `delay_s` into it; what it returned or raised."""
     outcome: dict[str, object] = {}
@@ -70,26 +57,26 @@ def kill_during(
     thread = threading.Thread(target=run)
     thread.start()
     time.sleep(delay_s)
-    server.kill()
+    aof_redis.kill()
     thread.join(timeout=60)
     assert not thread.is_alive(), "the turn hung after Redis died"
     return outcome
 
 
 def test_faults_redis_killed_mid_turn_loses_nothing_and_applies_each_message_once(
-    server: RedisProcess,
+    aof_redis: RedisProcess,
     built_home: Path,
     encoder: Encoder,
     record_property: Callable[[str, object], None],
 ) -> None:
-    bot = fault_bot(built_home, server.url, PREFIX, encoder)
-    check = server.client()
+    bot = fault_bot(built_home, aof_redis.url, PREFIX, encoder)
+    check = aof_redis.client()
     delays = [0.0, 0.003, 0.01, 0.03, 0.08, 0.15]  # from "before the turn" to "after its save"
     lost, recoveries = 0, []
     for i, (text, delay) in enumerate(zip(INCIDENT, delays, strict=True)):
         message_id = f"m-{i}"
         outcome = kill_during(
-            server,
+            aof_redis,
             lambda t=text, m=message_id: bot.handle(SESSION, t, now=NOW, message_id=m),
             delay,
         )
@@ -98,7 +85,7 @@ def test_faults_redis_killed_mid_turn_loses_nothing_and_applies_each_message_onc
             assert isinstance(error, StateError), repr(error)
             assert "\n" not in str(error) and "unreachable" in str(error), str(error)
         started = time.monotonic()
-        server.restart()
+        aof_redis.restart()
         users, ids = applied(check, PREFIX, SESSION)
         # Nothing half-written: the turns stored are exactly those whose message id is logged.
         assert users == INCIDENT[: len(users)] and ids == {f"m-{j}" for j in range(len(users))}
@@ -122,15 +109,15 @@ def test_faults_redis_killed_mid_turn_loses_nothing_and_applies_each_message_onc
 
 
 def test_faults_redis_killed_cli_say_fails_in_one_line_then_resumes(
-    server: RedisProcess,
+    aof_redis: RedisProcess,
     built_home: Path,
     encoder: Encoder,
     record_property: Callable[[str, object], None],
 ) -> None:
-    bot = fault_bot(built_home, server.url, PREFIX, encoder)
+    bot = fault_bot(built_home, aof_redis.url, PREFIX, encoder)
     for text in INCIDENT[:3]:
         bot.handle(SESSION, text, now=NOW)
-    env = settings_env(Settings(home=built_home, redis_url=server.url, redis_prefix=PREFIX))
+    env = settings_env(Settings(home=built_home, redis_url=aof_redis.url, redis_prefix=PREFIX))
 
     def say(text: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "cli", "say", SESSION, text]
@@ -138,14 +125,14 @@ def test_faults_redis_killed_cli_say_fails_in_one_line_then_resumes(
             command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
         )
 
-    server.kill()
+    aof_redis.kill()
     failed = say(INCIDENT[3])
     lines = [line for line in failed.stderr.splitlines() if line.strip()]
     assert failed.returncode == 1, failed.stderr
-    assert len(lines) == 1 and lines[0].startswith(f"error: Redis at {server.url}"), lines
+    assert len(lines) == 1 and lines[0].startswith(f"error: Redis at {aof_redis.url}"), lines
     assert "unreachable" in lines[0] and "Traceback" not in failed.stderr
     started = time.monotonic()
-    server.restart()
+    aof_redis.restart()
     resumed = say(INCIDENT[3])
     record_property("recovery_s", time.monotonic() - started)
     assert resumed.returncode == 0, resumed.stderr
@@ -154,18 +141,18 @@ def test_faults_redis_killed_cli_say_fails_in_one_line_then_resumes(
         reply = bot.handle(SESSION, text, now=NOW)
     assert reply.submitted is not None
     assert {k: reply.submitted.values[k] for k in INCIDENT_TICKET} == INCIDENT_TICKET
-    users, _ = applied(server.client(), PREFIX, SESSION)
+    users, _ = applied(aof_redis.client(), PREFIX, SESSION)
     record_property("data_lost", len(INCIDENT) - len(users))
     assert users == INCIDENT
 
 
 def test_faults_redis_killed_service_answers_503_then_resumes(
-    server: RedisProcess,
+    aof_redis: RedisProcess,
     built_home: Path,
     tmp_path: Path,
     record_property: Callable[[str, object], None],
 ) -> None:
-    settings = service_settings(built_home, server.url)
+    settings = service_settings(built_home, aof_redis.url)
     service = start_service(settings, tmp_path / "serve.log")
     try:
         http = service.client(service.token("faults"), timeout_s=60)
@@ -177,24 +164,24 @@ def test_faults_redis_killed_service_answers_503_then_resumes(
 
         for i in range(2):
             assert post(i).status_code == 200
-        server.kill()
+        aof_redis.kill()
         down = post(2)
         assert down.status_code == 503, down.text
         error = down.json()["error"]
         assert error["code"] == "unavailable" and "unreachable" in error["message"]
         assert "\n" not in error["message"]
         started = time.monotonic()
-        server.restart()
+        aof_redis.restart()
         first = post(2)
         record_property("recovery_s", time.monotonic() - started)
         assert first.status_code == 200, first.text
         assert post(2).json()["text"] == first.json()["text"]  # a retry is answered, not applied
         # Killed while the next turn is in flight: 200 or 503, never half-written.
-        outcome = kill_during(server, lambda: post(3), 0.02)
+        outcome = kill_during(aof_redis, lambda: post(3), 0.02)
         if "result" in outcome:
             assert isinstance(outcome["result"], httpx.Response)
             assert outcome["result"].status_code in (200, 503), outcome["result"].text
-        server.restart()
+        aof_redis.restart()
         # The AOF may bring back the lock the killed turn held: the session is busy (409)
         # until that lock expires, then the same message id is taken.
         resumed, deadline = post(3), time.monotonic() + 60
@@ -212,7 +199,7 @@ def test_faults_redis_killed_service_answers_503_then_resumes(
         values = listed["ticket"]["values"]
         assert set(values) >= set(INCIDENT_TICKET) and all(values[k] for k in INCIDENT_TICKET)
         assert values["symptom"] == INCIDENT_TICKET["symptom"]
-        assert len(tickets_in_stream(server.client(), prefix)) == 1
+        assert len(tickets_in_stream(aof_redis.client(), prefix)) == 1
     finally:
         service.stop()
     assert "Traceback" not in service.output

@@ -1,7 +1,7 @@
 """Redis SIGSTOPped for longer than the socket timeout: a clear timeout error, never a hang.
 
-A stopped server still accepts connections (the kernel does), so only the socket timeout
-ends a command. Commands sent before the timeout may still run when the server resumes:
+A stopped aof_redis still accepts connections (the kernel does), so only the socket timeout
+ends a command. Commands sent before the timeout may still run when the aof_redis resumes:
 that is why a retry carries the same message id, and must be applied once.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fault_redis import (
+    FAULT_PREFIX,
     INCIDENT,
     INCIDENT_TICKET,
     NOW,
@@ -24,36 +25,23 @@ from fault_redis import (
 )
 from service_server import service_settings, start_service
 
-from agents import OpsBot
 from errors import StateError
 from knowledge.encoder import Encoder
 
 pytestmark = pytest.mark.faults
-PREFIX = "opsqkv-fault:"
+PREFIX = FAULT_PREFIX
 SESSION = "incident-2"
 TIMEOUT_S = 1.0
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisProcess]:
-    proc = RedisProcess(tmp_path / "redis").start()
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture
-def built_home(bot: OpsBot) -> Path:
-    return bot.settings.home
-
-
 def test_faults_redis_paused_turn_times_out_clearly_and_resumes(
-    server: RedisProcess,
+    aof_redis: RedisProcess,
     built_home: Path,
     encoder: Encoder,
     record_property: Callable[[str, object], None],
 ) -> None:
-    bot = fault_bot(built_home, server.url, PREFIX, encoder, timeout_s=TIMEOUT_S)
-    check = server.client()
+    bot = fault_bot(built_home, aof_redis.url, PREFIX, encoder, timeout_s=TIMEOUT_S)
+    check = aof_redis.client()
     bot.handle(SESSION, INCIDENT[0], now=NOW, message_id="m-0")
     recoveries: list[float] = []
     for i, delay in enumerate([0.0, 0.005, 0.02, 0.05, 0.1], start=1):
@@ -70,11 +58,11 @@ def test_faults_redis_paused_turn_times_out_clearly_and_resumes(
         started = time.monotonic()
         thread.start()
         time.sleep(delay)
-        server.pause()
+        aof_redis.pause()
         thread.join(timeout=10 * TIMEOUT_S)
         hung = thread.is_alive()
         waited = time.monotonic() - started
-        server.resume()
+        aof_redis.resume()
         thread.join()
         assert not hung, f"the turn still waited {waited:.1f}s after Redis stopped answering"
         error = outcome.get("error")
@@ -94,41 +82,41 @@ def test_faults_redis_paused_turn_times_out_clearly_and_resumes(
 
 
 def test_faults_redis_paused_before_a_turn_fails_within_the_timeout(
-    server: RedisProcess, built_home: Path, encoder: Encoder
+    aof_redis: RedisProcess, built_home: Path, encoder: Encoder
 ) -> None:
-    bot = fault_bot(built_home, server.url, PREFIX, encoder, timeout_s=TIMEOUT_S)
+    bot = fault_bot(built_home, aof_redis.url, PREFIX, encoder, timeout_s=TIMEOUT_S)
     bot.handle(SESSION, INCIDENT[0], now=NOW)
-    server.pause()
+    aof_redis.pause()
     started = time.monotonic()
     try:
         with pytest.raises(StateError, match="Timeout") as caught:
             bot.handle(SESSION, INCIDENT[1], now=NOW)
         elapsed = time.monotonic() - started
     finally:
-        server.resume()
+        aof_redis.resume()
     assert elapsed < 5 * TIMEOUT_S and "unreachable" in str(caught.value)
     assert bot.handle(SESSION, INCIDENT[1], now=NOW).agent == "ticket"
 
 
 def test_faults_redis_paused_service_answers_503_without_hanging(
-    server: RedisProcess,
+    aof_redis: RedisProcess,
     built_home: Path,
     tmp_path: Path,
     record_property: Callable[[str, object], None],
 ) -> None:
-    settings = service_settings(built_home, server.url)
+    settings = service_settings(built_home, aof_redis.url)
     service = start_service(settings, tmp_path / "serve.log")
     try:
         http = service.client(service.token("faults"), timeout_s=60)
         url = f"/v1/sessions/{SESSION}/messages"
         assert http.post(url, json={"text": INCIDENT[0], "message_id": "m-0"}).status_code == 200
-        server.pause()
+        aof_redis.pause()
         started = time.monotonic()
         try:
             down = http.post(url, json={"text": INCIDENT[1], "message_id": "m-1"})
             elapsed = time.monotonic() - started
         finally:
-            server.resume()
+            aof_redis.resume()
         # The service's Redis timeout is 5 s: one timed-out command, not a hang.
         assert down.status_code == 503 and elapsed < 20, (down.status_code, elapsed)
         assert down.json()["error"]["code"] == "unavailable"
