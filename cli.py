@@ -16,7 +16,7 @@ from typer._click.core import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
-from commands import chat, cmdb, evaluate, kb, serve, ticket, token, train
+from commands import chat, cmdb, evaluate, kb, model, serve, ticket, token, train
 from commands.common import err_console
 from errors import OpsqkvError
 from settings import settings_from_env
@@ -72,7 +72,10 @@ def main(
     ] = None,
     model: Annotated[
         Path | None,
-        typer.Option(help="Local Hugging Face model folder (env OPSQKV_MODEL)."),
+        typer.Option(
+            help="Local Hugging Face model folder, or an installed model's name such as "
+            "'multilingual' (env OPSQKV_MODEL)."
+        ),
     ] = None,
     templates: Annotated[
         Path | None,
@@ -99,6 +102,7 @@ app.add_typer(cmdb.app, name="cmdb", help="Load and query the CMDB.")
 app.add_typer(evaluate.app, name="eval", help="Evaluate against public datasets.")
 app.add_typer(train.app, name="train", help="Train opsqkv's learned parts.")
 app.add_typer(token.app, name="token", help="API tokens for `opsqkv serve`.")
+app.add_typer(model.app, name="model", help="Install and list encoder models (multilingual).")
 app.command()(serve.serve)
 for sub in (kb, chat):
     for command in sub.top_level_commands:

@@ -3,6 +3,7 @@
     OpsqkvError                    base: a message that says what failed and what to do next
     ├── ConfigError                a bad flag, setting, template or flow file
     ├── ModelError                 the encoder model folder is missing or broken
+    │   └── ModelInstallError      a model to install could not be fetched, read or converted
     ├── StoreError                 a K/V store on disk is corrupt or does not match the model
     ├── IngestError                nothing usable to ingest (missing path, empty folder)
     ├── CMDBError                  a CMDB file that does not load, or a query that does not map
@@ -36,6 +37,10 @@ class ConfigError(OpsqkvError):
 
 class ModelError(OpsqkvError):
     """The encoder model folder is missing, incomplete or unreadable."""
+
+
+class ModelInstallError(ModelError):
+    """`opsqkv model install` could not fetch, read or convert the model it was asked for."""
 
 
 class StoreError(OpsqkvError):

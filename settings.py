@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from errors import ConfigError
 
+MODELS_DIRNAME = "models"  # installed models: <home>/models/<name>
+
 
 class Settings(BaseModel):
     """Where opsqkv keeps things and which servers it talks to; built once, passed down."""
@@ -21,7 +23,9 @@ class Settings(BaseModel):
     redis_prefix: str = "opsqkv:"
     session_ttl_s: int = 24 * 3600
     history_limit: int = 50
-    model_path: Path | None = Field(default=None, description="None: the shipped MiniLM")
+    model_path: Path | None = Field(
+        default=None, description="None: the shipped MiniLM; a bare name: <home>/models/<name>"
+    )
     templates_dir: Path | None = Field(default=None, description="extra ticket templates")
     reader_path: Path | None = Field(default=None, description="None: the shipped slot reader")
     kb_path: Path | None = Field(default=None, description="None: <home>/kb")
@@ -34,6 +38,10 @@ class Settings(BaseModel):
     @property
     def cmdb_path(self) -> Path:
         return self.cmdb_file or self.home / "cmdb.sqlite"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / MODELS_DIRNAME
 
     @property
     def cache_dir(self) -> Path:
@@ -58,6 +66,10 @@ def settings_from_env(**overrides: object) -> Settings:
     if ttl := env.get("OPSQKV_SESSION_TTL"):
         values["session_ttl_s"] = ttl
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if values["model_path"] is not None:
+        values["model_path"] = resolve_model_path(
+            Path(str(values["model_path"])), Path(str(values["home"]))
+        )
     try:
         return Settings.model_validate(values)
     except ValidationError as e:
@@ -67,3 +79,14 @@ def settings_from_env(**overrides: object) -> Settings:
             f"setting {field}={first.get('input')!r} is invalid: {first['msg']}; "
             "fix the flag or the OPSQKV_* variable"
         ) from e
+
+
+def resolve_model_path(value: Path, home: Path) -> Path:
+    """A `--model` value as a folder: a bare name (`multilingual`) means `<home>/models/<name>`.
+
+    A path with a separator, or a folder of that name in the working directory, is taken as
+    given, so local folders keep working. Whether the folder exists is the encoder's to say.
+    """
+    if len(value.parts) != 1 or value.is_dir():
+        return value
+    return home / MODELS_DIRNAME / value.name

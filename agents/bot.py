@@ -20,23 +20,21 @@ from pathlib import Path
 import redis
 import torch
 
-from agents.cmdb import CMDBAgent, CMDBAnswer
-from agents.context_link import ContextLinker
+from agents.clock import local_now
+from agents.cmdb import CMDBAgent, CMDBAnswer, ContextLinker
 from agents.qa import Answer, QAAgent
 from agents.reply import Reply
-from agents.route_cues import route_prior
-from agents.router import Router, parse_command
-from agents.routing_eval import router_for
-from agents.templates import TicketTemplate
-from agents.ticket_desk import local_now
-from agents.ticket_setup import ticket_agent
-from agents.turns import TurnContext, answer_in_context, run_turn
+from agents.routing import Router, parse_command, route_prior, router_for
+from agents.tickets import TicketTemplate, ticket_agent
+from agents.turns import TurnContext, TurnInput, answer_in_context, run_turn
 from errors import InputError
 from knowledge.cmdb import open_default
+from knowledge.default_encoder import default_encoder
 from knowledge.encoder import Encoder
 from knowledge.input_text import require_unicode
 from knowledge.kb import open_default_kb
 from knowledge.keycache import KeyCache
+from knowledge.progress import Progress, no_progress
 from settings import Settings, settings_from_env
 from state.connect import redis_client
 from state.models import Session
@@ -46,8 +44,6 @@ from state.tickets import ExportedTicket, TicketSink
 
 MAX_MESSAGE_CHARS = 4000
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -81,18 +77,26 @@ class OpsBot:
     @classmethod
     def open(
         cls,
+        *,
+        settings: Settings | None = None,
         redis_url: str | None = None,
         kb_path: Path | str | None = None,
         cmdb_path: Path | str | None = None,
         templates_dir: Path | str | None = None,
-        *,
-        settings: Settings | None = None,
         encoder: Encoder | None = None,
         client: redis.Redis | None = None,
         progress: Progress | None = None,
     ) -> OpsBot:
-        """A bot on the given stores; anything not named uses the embedded defaults."""
-        say = progress or (lambda _step: None)
+        """A bot on the given stores; anything not named uses the embedded defaults.
+
+        `settings` (default: from the environment) is overridden by the named stores; without
+        `encoder`, the settings' shared default encoder (`--model`) serves the whole bot.
+        """
+        report = progress or no_progress
+
+        def say(step: str) -> None:
+            report(step, 0, 0)  # start-up steps have no count
+
         if settings is None:
             settings = settings_from_env(
                 redis_url=redis_url,
@@ -113,7 +117,7 @@ class OpsBot:
             }
             settings = settings.model_copy(update=updates)
         say("loading the encoder model")
-        encoder = encoder or Encoder(settings.model_path)
+        encoder = encoder or default_encoder(settings)
         say("connecting to Redis")
         client = client if client is not None else redis_client(settings)
         say("opening the knowledge base")
@@ -122,7 +126,9 @@ class OpsBot:
         cmdb, _ = open_default(settings, encoder)
         say("preparing the agents")
         tickets = ticket_agent(settings, encoder, entities=cmdb)
-        router = router_for(encoder, tickets.templates, KeyCache(encoder, settings.cache_dir))
+        router = router_for(
+            encoder, tickets.templates.values(), KeyCache(encoder, settings.cache_dir)
+        )
         context = TurnContext(
             qa=QAAgent(kb, key_cache=KeyCache(encoder, settings.cache_dir / "sentences")),
             cmdb=CMDBAgent(cmdb, picture_dir=settings.home / "pictures"),
@@ -203,9 +209,8 @@ class OpsBot:
             logged = None if message_id is None else replies.get(session_id, message_id, text)
             if logged is not None:
                 raise _Answered(logged)
-            reply = run_turn(
-                self._parts.context, session, writes, text, command, query, scores, at, template
-            )
+            message = TurnInput(text, at, command, query, scores, template)
+            reply = run_turn(self._parts.context, session, writes, message)
             if message_id is not None:
                 writes.add(replies.put_op(session_id, message_id, text, reply.model_dump_json()))
             return reply

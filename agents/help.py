@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from agents.templates import TicketTemplate
+from agents.tickets import TicketTemplate
 
 _THANKS = re.compile(r"\b(thanks?|thank you|cheers|ty)\b", re.IGNORECASE)
 _BYE = re.compile(r"\b(bye|goodbye|see you|that's all)\b", re.IGNORECASE)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.identity import Agent
 from agents.qa import Citation
 from state.models import Ticket, TicketState
 
@@ -17,7 +18,7 @@ class Reply(BaseModel):
 
     session_id: str
     text: str = Field(description="markdown to show the user")
-    agent: str = Field(description="qa | cmdb | ticket | help | control")
+    agent: Agent = Field(description="qa | cmdb | ticket | help | control")
     citations: list[Citation] = Field(default_factory=list, description="Q&A sources")
     ticket: TicketState | Ticket | None = Field(
         default=None, description="the ticket being filled, or the one this turn submitted"

@@ -10,22 +10,20 @@ message (what a "yes" accepts) is never a runbook answer or a CMDB table.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import torch
 
-from agents.cmdb import CMDBAgent
-from agents.context_link import ContextLinker
-from agents.dialogue_cues import is_affirmation
+from agents.cmdb import CMDBAgent, ContextLinker
 from agents.help import help_text, small_talk
+from agents.identity import Agent, Routed, ticket_card
+from agents.lexicon import is_affirmation
 from agents.qa import Answer, QAAgent
 from agents.reply import Reply
-from agents.route_cues import asks_for_ticket, asks_how_to, ticket_request
-from agents.router import Route
-from agents.ticket_desk import apply_ticket_turn
-from agents.workflow import AGENT_NAME, TicketAgent
-from state.models import Session, SlotBelief, TicketState, Turn
+from agents.routing import Route, asks_for_ticket, asks_how_to, ticket_request
+from agents.tickets import TicketAgent, apply_ticket_turn
+from state.models import IncidentOffer, Session, SlotBelief, TicketState, Turn
 from state.store import SessionWrites
 from state.tickets import TicketSink
 
@@ -51,26 +49,32 @@ class TurnContext:
     history_limit: int
 
 
+@dataclass(frozen=True)
+class TurnInput:
+    """One user message as a turn reads it; the routing part is done before the lock."""
+
+    text: str
+    at: datetime
+    command: Route | None = None  # a slash command, when the message is one
+    query: torch.Tensor | None = None  # enc(text), (d,): None for commands
+    scores: dict[str, float] = field(default_factory=dict)  # the router's shares per agent
+    template: str | None = None  # open this ticket with the message (scripted flows)
+
+
 def run_turn(
-    ctx: TurnContext,
-    session: Session,
-    writes: SessionWrites,
-    text: str,
-    command: Route | None,
-    query: torch.Tensor | None,
-    scores: dict[str, float],
-    at: datetime,
-    template: str | None = None,
+    ctx: TurnContext, session: Session, writes: SessionWrites, message: TurnInput
 ) -> Reply:
-    """Answer `text` for `session` (loaded and locked by the caller) and record the turn."""
+    """Answer `message` for `session` (loaded and locked by the caller) and record the turn."""
+    text, at, command, query = message.text, message.at, message.command, message.query
+    scores, template = message.scores, message.template
     if template is not None and session.ticket is None:
         return _ticket(ctx, session, writes, text, at, scores, template=template)
     if command is not None:
         return _command(ctx, session, writes, text, command, at)
-    session.notes["last_route"] = {k: round(v, 4) for k, v in scores.items()}
-    offer = session.notes.pop("offer", None)
-    if session.ticket is None and isinstance(offer, dict) and is_affirmation(text):
-        return _open_offered(ctx, session, writes, str(offer.get("symptom", "")), text, at)
+    session.last_route = {k: round(v, 4) for k, v in scores.items()}
+    offer, session.offer = session.offer, None  # an offer is for the very next message only
+    if session.ticket is None and offer is not None and is_affirmation(text):
+        return _open_offered(ctx, session, writes, offer.symptom, text, at)
     if session.ticket is not None:
         aside = _digression(ctx, session, text, scores, at)
         if aside is None:
@@ -78,32 +82,36 @@ def run_turn(
         reply = _answer(ctx, session, aside, text, query, scores, at, offer_ticket=False)
         back = _back_to_ticket(ctx, session.ticket)
         # The re-ask is the ticket agent's own turn: what a "yes" next answers (see workflow).
-        session.add_turn(Turn(role="bot", text=back, at=at, agent=AGENT_NAME), ctx.history_limit)
+        session.add_turn(Turn(role="bot", text=back, at=at, agent=Agent.TICKET), ctx.history_limit)
         reply.text = f"{reply.text}\n\n{back}"
         reply.digression, reply.ticket = True, session.ticket
         return reply
-    best = max(scores, key=lambda a: scores[a])
-    if best == "help" and scores[best] < HELP_FLOOR and len(text.split()) > 3:
-        best = "qa"  # not clearly small talk: let the Q&A agent answer or say it does not know
-    if best.startswith("ticket:") and is_question(text) and not asks_for_ticket(text):
+    top = max(scores, key=lambda a: scores[a])
+    best = Routed.from_card(top)
+    if best.agent is Agent.HELP and scores[top] < HELP_FLOOR and len(text.split()) > 3:
+        best = Routed(Agent.QA)  # not clearly small talk: Q&A answers or says it does not know
+    if best.template is not None and is_question(text) and not asks_for_ticket(text):
         # "what does payment-api depend on" names a service and sounds like an incident to
         # the router, but it asks: answer it (an unknown how-to is offered an incident).
-        best = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
-    if best.startswith("ticket:"):
+        best = Routed(_question_agent(scores))
+    if best.template is not None:
         # The router hears the topic ("p99 latency alerts" sounds like an incident); a
         # message that names its kind of ticket ("file a change: ...") has said which.
         chooser, request = ctx.tickets.chooser, ticket_request(text)
         named = chooser.named_in(request) if chooser and request else None
-        return _ticket(
-            ctx, session, writes, text, at, scores, template=named or best.split(":", 1)[1]
-        )
-    return _answer(ctx, session, best, text, query, scores, at)
+        return _ticket(ctx, session, writes, text, at, scores, template=named or best.template)
+    return _answer(ctx, session, best.agent, text, query, scores, at)
+
+
+def _question_agent(scores: dict[str, float]) -> Agent:
+    """Of the two agents that answer questions, the one the router prefers."""
+    return max((Agent.QA, Agent.CMDB), key=lambda a: scores.get(a.value, 0.0))
 
 
 def _answer(
     ctx: TurnContext,
     session: Session,
-    agent: str,
+    agent: Agent,
     text: str,
     query: torch.Tensor | None,
     scores: dict[str, float],
@@ -112,13 +120,13 @@ def _answer(
     offer_ticket: bool = True,
 ) -> Reply:
     """A Q&A, CMDB or help answer; each of Q&A and CMDB falls back on the other."""
-    if agent == "cmdb":
+    if agent is Agent.CMDB:
         reply = _cmdb(ctx, session, text, scores)
         if reply.data is None or reply.data.get("understood"):
             return _remember(ctx, session, text, reply, at)
         fallback = _qa(ctx, session, text, query, scores, offer_ticket=False)
         return _remember(ctx, session, text, fallback if fallback.citations else reply, at)
-    if agent == "qa":
+    if agent is Agent.QA:
         reply = _qa(ctx, session, text, query, scores, offer_ticket=False)
         if not reply.citations:
             other = _cmdb(ctx, session, text, scores)
@@ -130,7 +138,7 @@ def _answer(
     reply = Reply(
         session_id=session.id,
         text=small_talk(text, ctx.tickets.templates.values()),
-        agent="help",
+        agent=Agent.HELP,
         route=scores,
     )
     return _remember(ctx, session, text, reply, at)
@@ -149,7 +157,7 @@ def _qa(
     reply = Reply(
         session_id=session.id,
         text=answer.text,
-        agent="qa",
+        agent=Agent.QA,
         citations=list(answer.citations),
         route=scores,
         data={"known": answer.known, "confidence": answer.confidence},
@@ -162,14 +170,14 @@ def _qa(
 def _offer_incident(ctx: TurnContext, session: Session, reply: Reply, text: str) -> None:
     """The Q&A agent did not know: offer an incident whose symptom is the question."""
     if OFFER_TEMPLATE in ctx.tickets.templates:
-        session.notes["offer"] = {"template": OFFER_TEMPLATE, "symptom": text}
+        session.offer = IncidentOffer(template=OFFER_TEMPLATE, symptom=text)
         reply.text += "\n\nShall I open an incident with this as the symptom? (yes / no)"
 
 
 def _cmdb(ctx: TurnContext, session: Session, text: str, scores: dict[str, float]) -> Reply:
     answer = ctx.cmdb.answer(text)
     data = answer.model_dump(mode="json", exclude={"text", "question"})
-    return Reply(session_id=session.id, text=answer.text, agent="cmdb", data=data, route=scores)
+    return Reply(session_id=session.id, text=answer.text, agent=Agent.CMDB, data=data, route=scores)
 
 
 def _ticket(
@@ -183,6 +191,10 @@ def _ticket(
     template: str | None = None,
 ) -> Reply:
     """A ticket turn through exactly the code the scripted flows use."""
+    link = ctx.linker.link(text) if template is not None else None
+    # The CMDB's words, kept out of the ticket agent's turn; plain, as the ticket's are.
+    sentence = link.sentence().replace("**", "") if link is not None else None
+    aside = None if sentence is None else Turn(role="bot", text=sentence, at=at, agent=Agent.CMDB)
     turn = apply_ticket_turn(
         session,
         writes,
@@ -192,23 +204,15 @@ def _ticket(
         now=at,
         history_limit=ctx.history_limit,
         template=template,
+        aside=aside,
     )
     body = turn.text
-    if template is not None and turn.state is not None:
-        link = ctx.linker.link(text)
-        if link is not None:
-            # The CMDB's words, kept out of the ticket agent's turn; plain, as the ticket's are.
-            sentence = link.sentence().replace("**", "")
-            ticket_turn = session.history.pop()
-            session.add_turn(
-                Turn(role="bot", text=sentence, at=at, agent="cmdb"), ctx.history_limit
-            )
-            session.add_turn(ticket_turn, ctx.history_limit)
-            body = f"{sentence}\n\n{body}"
+    if sentence is not None and turn.state is not None:
+        body = f"{sentence}\n\n{body}"
     return Reply(
         session_id=session.id,
         text=body,
-        agent="ticket",
+        agent=Agent.TICKET,
         ticket=turn.submitted or turn.state,
         route=scores,
     )
@@ -236,21 +240,23 @@ def _command(
         if arg.split(" ", 1)[0] not in ctx.tickets.templates:
             known = ", ".join(sorted(ctx.tickets.templates))
             body = f"Which ticket? Use `/ticket <template>` with one of: {known}."
-            return _remember(ctx, session, text, _say(session, body, "control"), at)
+            return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
         template, _, rest = arg.partition(" ")
         session.ticket = TicketState(template=template)
         return _ticket(ctx, session, writes, rest or template, at, {}, template=template)
     if name == "/cancel":
         if session.ticket is None:
-            return _remember(ctx, session, text, _say(session, "No ticket is open.", "control"), at)
+            return _remember(
+                ctx, session, text, _say(session, "No ticket is open.", Agent.CONTROL), at
+            )
         return _ticket(ctx, session, writes, "cancel", at, {})
     if name == "/reset":
-        session.ticket, session.notes = None, {}
+        session.ticket, session.offer, session.last_route = None, None, {}
         body = "Reset: no ticket is open now (the history is kept)."
-        return _remember(ctx, session, text, _say(session, body, "control"), at)
+        return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
     if name in ("/kb", "/cmdb") and not arg:
         body = f"Usage: `{name} <question>`"
-        return _remember(ctx, session, text, _say(session, body, "control"), at)
+        return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
     if name == "/kb":
         return _remember(
             ctx, session, text, _qa(ctx, session, arg, None, {}, offer_ticket=True), at
@@ -258,16 +264,15 @@ def _command(
     if name == "/cmdb":
         return _remember(ctx, session, text, _cmdb(ctx, session, arg, {}), at)
     if name == "/explain":
-        route = session.notes.get("last_route")
-        shares = {str(k): float(v) for k, v in route.items()} if isinstance(route, dict) else {}  # type: ignore[arg-type]
+        shares = session.last_route
         lines = [f"- {k}: {v}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])]
         body = "Router scores for the last message:\n" + ("\n".join(lines) or "(none yet)")
-        return _remember(ctx, session, text, _say(session, body, "control"), at)
+        return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
     if name == "/unknown":
         body = f"Unknown command {arg}. " + help_text(ctx.tickets.templates.values())
-        return _remember(ctx, session, text, _say(session, body, "help"), at)
+        return _remember(ctx, session, text, _say(session, body, Agent.HELP), at)
     return _remember(
-        ctx, session, text, _say(session, help_text(ctx.tickets.templates.values()), "help"), at
+        ctx, session, text, _say(session, help_text(ctx.tickets.templates.values()), Agent.HELP), at
     )
 
 
@@ -292,16 +297,16 @@ def is_question(text: str) -> bool:
 
 def _digression(
     ctx: TurnContext, session: Session, text: str, scores: dict[str, float], at: datetime
-) -> str | None:
+) -> Agent | None:
     """The agent a mid-ticket message should go to instead of the ticket, if any: a how-to
     question, or a question that gives the ticket nothing ("what does X depend on?")."""
     if not is_question(text) or asks_for_ticket(text):
         return None
     if asks_how_to(text):
-        return "qa"  # "what's the safest way to ...?" mid-ticket: answer, then re-ask
-    other = max(("qa", "cmdb"), key=lambda a: scores.get(a, 0.0))
+        return Agent.QA  # "what's the safest way to ...?" mid-ticket: answer, then re-ask
+    other = _question_agent(scores)
     template = session.ticket.template if session.ticket else ""
-    if scores.get(other, 0.0) > scores.get(f"ticket:{template}", 0.0):
+    if scores.get(other.value, 0.0) > scores.get(ticket_card(template), 0.0):
         return other  # the router hears another agent's question
     if ctx.tickets.takes(session, text, now=at):
         return None  # "can you make it P2?", "can we start over?": the ticket's own business
@@ -313,7 +318,7 @@ def _back_to_ticket(ctx: TurnContext, state: TicketState) -> str:
     return f"{BACK_TO_TICKET}{spec.title.lower()}: {ctx.tickets.prompt(state)}"
 
 
-def _say(session: Session, text: str, agent: str) -> Reply:
+def _say(session: Session, text: str, agent: Agent) -> Reply:
     return Reply(session_id=session.id, text=text, agent=agent)
 
 

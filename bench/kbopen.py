@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from bench.common import (
@@ -43,6 +44,7 @@ from bench.common import (
 )
 from bench.corpus import default_sources, ops_texts, real_questions, runbook_documents
 from knowledge.encoder import Encoder
+from knowledge.fusion import Run, rank_runs
 from knowledge.kb import CANDIDATES, SEARCH_MODES, KnowledgeBase
 
 BUILD_NOTE = "build.json"
@@ -72,6 +74,7 @@ def main() -> None:
         "search": best["search"],
         "encode_alone": best["encode_alone"],
         "parts": best["parts"],
+        "search_load_average": [best["load_average_before"], best["load_average_after"]],
     }
     print_tables(result)
     name = f"kbopen-{args.passages}-{args.index}-t{best['torch_threads']}"
@@ -137,8 +140,9 @@ def cold_build(home: Path, args: argparse.Namespace) -> dict[str, Any]:
 def upgrade(store: Path, index: str) -> float:
     """Bring a store an older opsqkv built to the current format, once; seconds taken.
 
-    Records move to SQLite, BM25 is built and saved, and an index of the kind asked for
-    is built and saved when none fits (this happens at ingest for a store built today).
+    Records move to SQLite, BM25 is built and saved, the row -> source numbers are written
+    (sources-<gen>.npy), and an index of the kind asked for is built and saved when none
+    fits; a store built today has them all from its ingest. Nothing is encoded again.
     """
     start = time.perf_counter()
     kb = KnowledgeBase.open(store, encoder=Encoder(), index=index)
@@ -146,6 +150,7 @@ def upgrade(store: Path, index: str) -> float:
         kb.store.save()
         kb.index.save(store)
     kb.lexical()
+    kb.store.source_numbers()
     return time.perf_counter() - start
 
 
@@ -170,6 +175,7 @@ def child(store: Path, n_queries: int, modes: str, index: str) -> dict[str, Any]
     kb.search(questions[0], k=10, mode="hybrid")
     first_s = time.perf_counter() - start
     out: dict[str, Any] = {"open_s": open_s, "first_hybrid_s": first_s, "search": {}}
+    out["load_average_before"] = load_average()
     out["index"] = kb.index.kind
     out["torch_threads"] = torch.get_num_threads()
     # Rounds: in each, a new text is encoded alone and one new text is searched in each
@@ -185,18 +191,31 @@ def child(store: Path, n_queries: int, modes: str, index: str) -> dict[str, Any]
             else:
                 kb.search(text, k=10, mode=name)
             seconds[name].append(time.perf_counter() - start)
+    out["load_average_after"] = load_average()
     out["encode_alone"] = summarize(seconds.pop("encode")).as_dict()
     out["search"] = {name: summarize(s).as_dict() for name, s in seconds.items()}
     texts = [f"{questions[i % len(questions)]} [{i}]" for i in range(30)]
     vectors = [encoder.encode_one(t) for t in texts]  # the parts below exclude the encoder
+    sources = kb.store.source_numbers()
+    runs = [[kb.rank(t, mode, None) for t in texts] for mode in ("dense", "bm25")]
+    as_run = [[_as_run(run) for run in mode_runs] for mode_runs in runs]
     parts = {
         "index_search": _timed(lambda i: kb.index.search(vectors[i][None, :], CANDIDATES)),
         "bm25_search": _timed(lambda i: kb.lexical().search(texts[i], CANDIDATES)),
+        "fuse_two_runs": _timed(
+            lambda i: rank_runs([as_run[0][i], as_run[1][i]], sources, fuse=True)
+        ),
         "rank_dense_cached_text": _timed(lambda i: kb.rank(texts[i], "dense", None)),
         "rank_hybrid_cached_text": _timed(lambda i: kb.rank(texts[i], "hybrid", None)),
     }
     out["parts"] = {k: summarize(v).as_dict() for k, v in parts.items()}
     return out
+
+
+def _as_run(ranked: list[tuple[int, float, float]]) -> Run:
+    """A ranked list back as a retriever's run (rows, scores): input of the same size to fuse."""
+    rows = np.array([row for row, _, _ in ranked], dtype=np.int64)
+    return rows, np.array([score for _, _, score in ranked], dtype=np.float64)
 
 
 def _timed(call: Callable[[int], object], n: int = 30) -> list[float]:
@@ -208,9 +227,16 @@ def _timed(call: Callable[[int], object], n: int = 30) -> list[float]:
     return seconds
 
 
+def _load(child_result: dict[str, Any]) -> str:
+    """The 1-minute load average when a fresh process started timing and when it finished."""
+    before, after = child_result["load_average_before"][0], child_result["load_average_after"][0]
+    return f"load {before:.1f} -> {after:.1f}"
+
+
 def print_tables(r: dict[str, Any]) -> None:
     build = r["build"]
     reused = f"reused: built at {build['built_at']}" if build["reused"] else "built in this run"
+    reused += f"; load {build['load_average_after'][0]:.1f} as it ended"
     console.print(
         table(
             f"warm open, {build['passages']:,} passages (searched with the "
@@ -220,7 +246,7 @@ def print_tables(r: dict[str, Any]) -> None:
                 ["cold build (ingest, all encoded)", build["cold_build_s"], reused],
                 ["upgrade check: an older store is rewritten once", r["upgrade_s"], ""],
                 *[
-                    [f"fresh process {i + 1}: open", o["open_s"], ""]
+                    [f"fresh process {i + 1}: open", o["open_s"], _load(o)]
                     for i, o in enumerate(r["opens"])
                 ],
                 *[
@@ -243,7 +269,8 @@ def print_tables(r: dict[str, Any]) -> None:
         rows.append([f"  part: {part.replace('_', ' ')}", t["p50_ms"], t["min_ms"], None])
     console.print(
         table(
-            f"search vs encoding alone (new texts, {r['opens'][0]['torch_threads']} torch threads)",
+            f"search vs encoding alone (new texts, {r['opens'][0]['torch_threads']} torch threads, "
+            f"load {r['search_load_average'][0][0]:.1f} -> {r['search_load_average'][1][0]:.1f})",
             ["", "p50 ms", "min ms", "× encode"],
             rows,
         )

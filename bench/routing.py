@@ -12,8 +12,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from agents.routing_eval import router_for, score_routing
-from agents.templates import load_templates
+from agents.routing import router_for
+from agents.tickets import load_templates
+from evals.routing import score_routing
 from knowledge.encoder import Encoder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO / "tests/data/routing_messages.jsonl")
     args = parser.parse_args()
     encoder = Encoder()
-    router = router_for(encoder, load_templates(None))
+    router = router_for(encoder, load_templates(None).values())
     score = score_routing(router, encoder, args.data)
     console = Console()
     console.print(f"routing accuracy: {score.correct}/{score.total} = {score.accuracy:.3f}")

@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a questions file, or its name in runbooks-questions/",
     )
     parser.add_argument("--kb", type=Path, help="store folder to (re)use; default a temp one")
+    parser.add_argument("--model", type=Path, help="encoder model folder (default: shipped MiniLM)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the misses at 1")
     parser.add_argument(
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {root} or {questions_path} not found; pass --eval-dir", file=sys.stderr)
         return 2
     questions = load_questions(questions_path)
-    encoder = Encoder()
+    encoder = Encoder(args.model)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.kb if args.kb is not None else Path(tmp) / "kb"
         kb = KnowledgeBase.open(folder, create=True, encoder=encoder)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from agents.grounding import technologies
+from agents.qa import technologies
 from bench.runbooks import ModeResult, evaluate_ranker
 from knowledge.fusion import fuse_reciprocal_rank
 from knowledge.kb import KnowledgeBase

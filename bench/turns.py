@@ -89,7 +89,11 @@ def main() -> None:
     encoder = Encoder()  # loaded before timing; shared with the bot as the CLI shares it
     with console.status("opening OpsBot (demo KB, demo CMDB, templates)") as status:
         start = time.perf_counter()
-        bot = OpsBot.open(settings=settings, encoder=encoder, progress=status.update)
+        bot = OpsBot.open(
+            settings=settings,
+            encoder=encoder,
+            progress=lambda step, _done, _total: status.update(step),
+        )
         open_s = time.perf_counter() - start
     try:
         for text in WARM_UP:  # model, indexes, templates, CMDB: touched before any timing

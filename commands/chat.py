@@ -39,7 +39,7 @@ def open_bot(settings: Settings) -> OpsBot:
         return OpsBot.open(
             settings=settings,
             encoder=encoder,
-            progress=lambda step: status.update(f"{step}…"),
+            progress=lambda step, _done, _total: status.update(f"{step}…"),
         )
 
 

@@ -16,12 +16,9 @@ from rich.table import Table
 
 from commands.common import console, encoder_for, err_console, settings_of
 from errors import CMDBError, InputError
-from knowledge.cmdb import CMDB, CMDBResult, Topology, load_demo, open_default
+from knowledge.cmdb import CMDB, CMDBResult, Topology, load_demo, open_default, table_columns
+from knowledge.cmdb import Progress as ProgressFn
 from knowledge.cmdb.demo import generate
-from knowledge.cmdb.report import render_report, table_columns
-from knowledge.cmdb.stats import bar_chart
-from knowledge.cmdb.store import Progress as ProgressFn
-from knowledge.cmdb.topology import to_dot, write_picture
 
 app = typer.Typer(no_args_is_help=True, help="Load and query the CMDB.")
 
@@ -273,6 +270,8 @@ def _show_edges(topo: Topology) -> None:
 
 
 def _write_topology(topo: Topology, out: Path, title: str) -> list[Path]:
+    from knowledge.cmdb.drawing import to_dot, write_picture  # matplotlib only when drawing
+
     if out.suffix.lower() == ".dot":
         out.write_text(to_dot(topo, title), encoding="utf-8")
         return [out]
@@ -281,6 +280,8 @@ def _write_topology(topo: Topology, out: Path, title: str) -> list[Path]:
 
 def _write_out(cmdb: CMDB, question: str, result: CMDBResult, out: Path) -> list[Path]:
     """Write what --out names, by its suffix."""
+    from knowledge.cmdb.drawing import bar_chart, render_report  # matplotlib only when drawing
+
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".html":

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import typer
 from rich.console import Console
 
+from knowledge.default_encoder import default_encoder, is_loaded
 from knowledge.encoder import Encoder
 from settings import Settings
 
@@ -23,14 +21,9 @@ def settings_of(ctx: typer.Context) -> Settings:
     return settings
 
 
-@functools.lru_cache(maxsize=4)
-def _encoder_for(model_path: Path | None) -> Encoder:
-    return Encoder(model_path)
-
-
 def encoder_for(settings: Settings) -> Encoder:
-    """The encoder for these settings, loaded once per process (with a spinner on a terminal)."""
-    if _encoder_for.cache_info().currsize == 0:
+    """The shared encoder of these settings, loaded once per process (a spinner meanwhile)."""
+    if not is_loaded(settings.model_path):
         with err_console.status("loading the encoder model…"):
-            return _encoder_for(settings.model_path)
-    return _encoder_for(settings.model_path)
+            return default_encoder(settings)
+    return default_encoder(settings)

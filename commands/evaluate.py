@@ -12,13 +12,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agents.sgd.data import Split, load_split
-from agents.sgd.published import PUBLISHED
-from agents.sgd.replay import EvalResult, ScoredFrame, evaluate_split
-from agents.sgd.scorer import ALL_SERVICES, Summary
-from agents.slot_reader.reader import SlotReader
+from agents.tickets.tracking.reader import SlotReader
 from commands.common import console, encoder_for, err_console, settings_of
 from errors import ConfigError, InputError
+from evals.sgd import (
+    ALL_SERVICES,
+    PUBLISHED,
+    EvalResult,
+    ScoredFrame,
+    Split,
+    Summary,
+    evaluate_split,
+    load_split,
+)
 from knowledge.encoder import Encoder
 
 app = typer.Typer(no_args_is_help=True, help="Evaluate against public datasets.")
@@ -96,7 +102,12 @@ def _replay(split: Split, encoder: Encoder, reader: SlotReader | None, quiet: bo
         transient=quiet,
     ) as bar:
         task = bar.add_task("replay", total=len(split.dialogues))
-        return evaluate_split(split, encoder, reader=reader, progress=lambda: bar.advance(task))
+        return evaluate_split(
+            split,
+            encoder,
+            reader=reader,
+            progress=lambda _stage, done, _total: bar.update(task, completed=done),
+        )
 
 
 def _write_errors(path: Path, frames: list[ScoredFrame]) -> None:

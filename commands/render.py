@@ -18,10 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from agents import Reply
-from agents.templates import TicketTemplate
-from agents.ticket_view import show_value
+from agents.identity import Agent
+from agents.tickets import TicketTemplate, show_value
 from agents.turns import BACK_TO_TICKET
-from agents.workflow import AGENT_NAME
 from delivery.records import SinkResult
 from delivery.sinks import Sink
 from state.models import Ticket, TicketState
@@ -53,7 +52,7 @@ def render_reply(console: Console, bot: Templates, reply: Reply, *, explain: boo
 
 def reply_body(reply: Reply) -> list[RenderableType]:
     """The reply's text: Markdown for answers, literal Text for the ticket agent's words."""
-    if reply.agent == AGENT_NAME:
+    if reply.agent == Agent.TICKET:
         return [Text(reply.text)]
     answer, sep, back = reply.text.rpartition(f"\n\n{BACK_TO_TICKET}")
     if reply.digression and sep:  # an answer, then the ticket's question again

@@ -14,9 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from agents.clock import local_now
 from agents.flows import FlowResult, SlotTally, bot_handler, load_flow, run_flow
-from agents.templates import load_templates
-from agents.ticket_desk import local_now
+from agents.tickets import load_templates
 from commands import ticket_delivery
 from commands.chat import open_bot
 from commands.common import console, err_console, settings_of

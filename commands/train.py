@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agents.slot_reader.train import TrainConfig, train_reader
 from commands.common import console, encoder_for, err_console, settings_of
+from evals.slot_training import TrainConfig, train_reader
 
 app = typer.Typer(no_args_is_help=True, help="Train opsqkv's learned parts.")
 

@@ -6,9 +6,11 @@
 
 A sink with a result is never called again for that ticket: this is what makes a retried
 stream entry (another sink failed, a worker died) exactly-once per sink. A result, its
-dead letter and the attempt counter change together in one MULTI; two sinks of one ticket
-finishing at once update the ticket's hash field through a Lua script, so neither result
-is lost to a read-modify-write race.
+dead letter and the attempt counter change together in one Lua script, which also merges
+the result into the ticket's hash field, so two sinks of one ticket finishing at once lose
+neither result to a read-modify-write race. (A script rather than a MULTI around one: a
+Redis Cluster client cannot queue scripts in a transaction. On a cluster the three keys
+carry the hash tag `{<prefix>}` so the script's keys share a slot: state/keys.py.)
 """
 
 from __future__ import annotations
@@ -22,16 +24,24 @@ import redis
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from errors import StateError
+from state.keys import KeyLayout
 from state.models import Ticket
 from state.redis_errors import redis_errors, text_of
 
-# KEYS[1]: results hash; ARGV: ticket id, sink, that sink's result as JSON.
-_MERGE = """
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-local results = {}
-if current then results = cjson.decode(current) end
-results[ARGV[2]] = cjson.decode(ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(results))
+# KEYS: results hash, attempts hash, dead-letter stream.
+# ARGV: ticket id, sink ('' = no result to merge), the sink's result as JSON, the attempts
+# field to clear, a dead letter id to delete ('' = none), a dead letter to add ('' = none).
+_RECORD = """
+if ARGV[2] ~= '' then
+    local current = redis.call('HGET', KEYS[1], ARGV[1])
+    local results = {}
+    if current then results = cjson.decode(current) end
+    results[ARGV[2]] = cjson.decode(ARGV[3])
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(results))
+end
+redis.call('HDEL', KEYS[2], ARGV[4])
+if ARGV[5] ~= '' then redis.call('XDEL', KEYS[3], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('XADD', KEYS[3], '*', 'letter', ARGV[6]) end
 return 1
 """
 
@@ -74,10 +84,11 @@ class DeliveryRecords:
     def __init__(self, client: redis.Redis, *, prefix: str = "opsqkv:") -> None:
         self.client = client
         self.prefix = prefix
-        self.results_key = f"{prefix}tickets:external"
-        self.attempts_key = f"{prefix}tickets:attempts"
-        self.dead_key = f"{prefix}tickets:dead"
-        self._merge = client.register_script(_MERGE)
+        keys = KeyLayout.of(client, prefix)
+        self.results_key = keys.delivery("external")
+        self.attempts_key = keys.delivery("attempts")
+        self.dead_key = keys.delivery("dead")
+        self._record = client.register_script(_RECORD)
 
     def results(self, ticket_id: str) -> dict[str, SinkResult]:
         """Sink name -> result, for every sink that finished with this ticket."""
@@ -101,16 +112,7 @@ class DeliveryRecords:
     ) -> None:
         """Keep the sink's result; `resolves`: a dead letter this success answers."""
         with redis_errors(self.client, f"recording delivery of {ticket_id} to {sink}"):
-            pipe = self.client.pipeline(transaction=True)
-            self._merge(
-                keys=[self.results_key],
-                args=[ticket_id, sink, result.model_dump_json()],
-                client=pipe,
-            )
-            pipe.hdel(self.attempts_key, _attempt_field(ticket_id, sink))
-            if resolves is not None:
-                pipe.xdel(self.dead_key, resolves)
-            pipe.execute()
+            self._run(ticket_id, sink, result, resolves or "", "")
 
     def record_dead(self, letter: DeadLetter, *, replaces: str | None = None) -> None:
         """Keep a dead letter and the sink's `dead` result; `replaces`: the letter it renews."""
@@ -118,18 +120,16 @@ class DeliveryRecords:
             status="dead", attempts=letter.attempts, error=letter.error, at=letter.at
         )
         with redis_errors(self.client, f"writing a dead letter for {letter.ticket_id}"):
-            pipe = self.client.pipeline(transaction=True)
-            if letter.sink != "*":
-                self._merge(
-                    keys=[self.results_key],
-                    args=[letter.ticket_id, letter.sink, result.model_dump_json()],
-                    client=pipe,
-                )
-            pipe.hdel(self.attempts_key, _attempt_field(letter.ticket_id, letter.sink))
-            if replaces is not None:
-                pipe.xdel(self.dead_key, replaces)
-            pipe.xadd(self.dead_key, {"letter": letter.model_dump_json()})
-            pipe.execute()
+            sink = "" if letter.sink == "*" else letter.sink
+            self._run(letter.ticket_id, sink, result, replaces or "", letter.model_dump_json())
+
+    def _run(self, ticket_id: str, sink: str, result: SinkResult, drop: str, add: str) -> None:
+        """One atomic update: merge `sink`'s result, clear its attempts, drop/add a letter."""
+        field = _attempt_field(ticket_id, sink or "*")
+        self._record(
+            keys=[self.results_key, self.attempts_key, self.dead_key],
+            args=[ticket_id, sink, result.model_dump_json(), field, drop, add],
+        )
 
     def dead_letters(self) -> list[DeadLetter]:
         """Every dead letter under this prefix, oldest first."""

@@ -10,19 +10,27 @@ Which streams: `<prefix>tickets` (the CLI and `OpsBot`) and, for the service's t
 every `<prefix>tenant:<name>:tickets`. They are found by SCAN over stream-typed keys
 rather than from the token store: a tenant whose tokens were revoked may still have
 tickets to deliver, and a stream is exactly what the worker needs to read.
+
+On a Redis Cluster each prefix has one stream per slot group (`<prefix>{<tag>}tickets`,
+state/keys.py), each a queue of its own. One XREADGROUP cannot name streams in different
+slots, so there the worker reads each stream without blocking and, when none had
+anything, waits a short poll interval instead of a blocking read.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from state.keys import KeyLayout, is_cluster
 from state.redis_errors import redis_errors, text_of
 
 GROUP = "opsqkv-delivery"
+CLUSTER_POLL_S = 0.1  # on a cluster: the wait between rounds of non-blocking reads
 Fields = dict[bytes | str, bytes | str]
 
 
@@ -38,13 +46,19 @@ class TicketQueue:
     """One tickets stream as the delivery group sees it."""
 
     def __init__(
-        self, client: redis.Redis, *, prefix: str, tenant: str | None, consumer: str
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str,
+        tenant: str | None,
+        consumer: str,
+        key: str | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.tenant = tenant
         self.consumer = consumer
-        self.key = f"{prefix}tickets"
+        self.key = key or KeyLayout.of(client, prefix).ticket_streams()[0]
 
     def ensure_group(self) -> None:
         """Create the group at the start of the stream (and the stream) unless it exists.
@@ -104,6 +118,16 @@ class TicketQueue:
                     self.client.xgroup_delconsumer(self.key, GROUP, name)
 
 
+def queues_of(
+    client: redis.Redis, *, prefix: str, tenant: str | None, consumer: str
+) -> list[TicketQueue]:
+    """A queue for each tickets stream under `prefix` (one, or one per slot group)."""
+    return [
+        TicketQueue(client, prefix=prefix, tenant=tenant, consumer=consumer, key=key)
+        for key in KeyLayout.of(client, prefix).ticket_streams()
+    ]
+
+
 def read_new(
     client: redis.Redis,
     queues: list[TicketQueue],
@@ -115,6 +139,8 @@ def read_new(
     """New entries of any of `queues` for this consumer, waiting up to `block_s` for one."""
     if not queues or count <= 0:
         return []
+    if is_cluster(client):
+        return _read_each(client, queues, consumer, count=count, block_s=block_s)
     by_key = {q.key: q for q in queues}
     block = None if block_s is None else max(1, int(block_s * 1000))
     streams: dict[Any, Any] = dict.fromkeys(by_key, ">")
@@ -135,18 +161,52 @@ def read_new(
     return found
 
 
+def _read_each(
+    client: redis.Redis,
+    queues: list[TicketQueue],
+    consumer: str,
+    *,
+    count: int,
+    block_s: float | None,
+) -> list[tuple[TicketQueue, Entry]]:
+    """`read_new` on a cluster: one non-blocking XREADGROUP per stream (each its own slot)."""
+    deadline = None if block_s is None else time.monotonic() + block_s
+    while True:
+        found: list[tuple[TicketQueue, Entry]] = []
+        for queue in queues:
+            if len(found) >= count:
+                break
+            reply: Any
+            with redis_errors(client, f"reading the tickets stream {queue.key}"):
+                try:
+                    reply = client.xreadgroup(
+                        GROUP, consumer, {queue.key: ">"}, count=count - len(found)
+                    )
+                except redis.ResponseError as e:
+                    if "NOGROUP" not in str(e):
+                        raise
+                    queue.ensure_group()  # the stream was deleted under us: start it again
+                    continue
+            for _key, entries in reply or []:
+                found += [(queue, Entry(text_of(i), f or {})) for i, f in entries if i is not None]
+        if found or deadline is None or time.monotonic() >= deadline:
+            return found
+        time.sleep(min(CLUSTER_POLL_S, max(0.0, deadline - time.monotonic())))
+
+
 def find_prefixes(client: redis.Redis, prefix: str) -> list[tuple[str, str | None]]:
     """(prefix, tenant) of the root stream and of every tenant's stream under `prefix`."""
     found: list[tuple[str, str | None]] = [(prefix, None)]
-    pattern = f"{_glob_escape(prefix)}tenant:*:tickets"
-    tenant_of = re.compile(rf"^{re.escape(prefix)}tenant:([^:]+):tickets$")
+    tag = r"\{[^}]*\}" if is_cluster(client) else ""
+    pattern = f"{_glob_escape(prefix)}tenant:*:{'{*}' if tag else ''}tickets"
+    tenant_of = re.compile(rf"^{re.escape(prefix)}tenant:([^:]+):{tag}tickets$")
     with redis_errors(client, "looking for tenants' ticket streams"):
         keys = sorted(
             text_of(k) for k in client.scan_iter(match=pattern, count=1000, _type="STREAM")
         )
     for key in keys:
         match = tenant_of.match(key)
-        if match:
+        if match and (f"{prefix}tenant:{match.group(1)}:", match.group(1)) not in found:
             found.append((f"{prefix}tenant:{match.group(1)}:", match.group(1)))
     return found
 

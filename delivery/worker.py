@@ -35,7 +35,7 @@ from delivery.holding import Holding, Key
 from delivery.records import DeadLetter, DeliveryRecords, SinkResult
 from delivery.retrying import Attempting, DeliveryEvent, OnEvent, attempt_once
 from delivery.sinks import Sink
-from delivery.streams import Entry, TicketQueue, find_prefixes, read_new
+from delivery.streams import Entry, TicketQueue, find_prefixes, queues_of, read_new
 from errors import OpsqkvError
 from state.models import Ticket
 from state.tickets import read_entry
@@ -79,7 +79,7 @@ class DeliveryWorker:
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.summary = DeliverySummary()
         self._on_event = on_event
-        self._queues: dict[str, TicketQueue] = {}
+        self._queues: dict[str, list[TicketQueue]] = {}  # by prefix: its streams
         self._scanned_at = -FOREVER
         self._touched_at = -FOREVER
         self._holding = Holding()
@@ -170,13 +170,14 @@ class DeliveryWorker:
             )
             for prefix, tenant in found:
                 if prefix not in self._queues:
-                    queue = TicketQueue(
+                    queues = queues_of(
                         self.client, prefix=prefix, tenant=tenant, consumer=self.consumer
                     )
-                    queue.ensure_group()
-                    self._queues[prefix] = queue
+                    for queue in queues:
+                        queue.ensure_group()
+                    self._queues[prefix] = queues
             self._scanned_at = time.monotonic()
-        return list(self._queues.values())
+        return [queue for queues in self._queues.values() for queue in queues]
 
     # -- the loop's parts ----------------------------------------------------------------
 

@@ -10,6 +10,13 @@ import math
 
 import torch
 
+# The softmax scale over cosines of unit vectors that the router, the Q&A agent, the ticket
+# template chooser and CMDB schema linking all attend with. 20 (a temperature of 0.05) makes
+# keys 0.05 apart in cosine differ by a factor e in weight: sharp enough that an exact match
+# takes nearly all the weight, soft enough that close paraphrases still share it. Lower it
+# to blend more keys into the read-out; raise it to make each read-out pick one key.
+COSINE_SCALE = 20.0
+
 
 def scaled_scores(q: torch.Tensor, k: torch.Tensor, scale: float | None = None) -> torch.Tensor:
     """res[i][j] = q[i]·k[j] * scale; scale defaults to 1/√d."""

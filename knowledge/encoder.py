@@ -1,4 +1,10 @@
-"""The text encoder: a local Hugging Face transformer giving token states and unit vectors."""
+"""The text encoder: a local Hugging Face transformer giving token states and unit vectors.
+
+A model folder may carry conventions (`opsqkv.json`: e5's "query: " / "passage: " prefixes,
+pooling, normalisation); the encoder applies them, so callers only say which role a text
+plays. Questions, messages and anything compared with them are queries (the default, also
+e5's advice for symmetric matching); only knowledge-base passages are passages.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from pathlib import Path
 import torch
 
 from errors import ModelError
+from knowledge.models import CONVENTIONS_FILE, Conventions, Role, catalog_name_of, read_conventions
 
 REQUIRED_FILES = ("config.json", "tokenizer_config.json")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -75,6 +82,7 @@ class Encoder:
         self.batch_size = batch_size
         self.max_length = max_length
         self._check_folder()
+        self.conventions: Conventions = read_conventions(self.model_dir)
         self._tokenizer, self._model = self._load()
         self.dim: int = int(getattr(self._model.config, "hidden_size"))  # noqa: B009
         self.fingerprint = self._fingerprint()
@@ -86,8 +94,13 @@ class Encoder:
     def _check_folder(self) -> None:
         folder = self.model_dir
         if not folder.is_dir():
+            if (name := catalog_name_of(folder)) is not None:
+                raise ModelError(
+                    f"model '{name}' is not installed; run: opsqkv model install {name}"
+                )
             raise ModelError(
-                f"model folder {folder} does not exist; pass --model with a local model folder"
+                f"model folder {folder} does not exist; pass --model with a local model folder "
+                "or the name of an installed model (see `opsqkv model list`)"
             )
         missing = [f for f in REQUIRED_FILES if not (folder / f).is_file()]
         if not any((folder / f).is_file() for f in WEIGHT_FILES):
@@ -117,28 +130,40 @@ class Encoder:
         return tokenizer, model
 
     def _fingerprint(self) -> str:
-        """Identifies the weights, so caches built with another model are never reused."""
+        """Identifies the weights and conventions, so caches built otherwise are never reused."""
         digest = hashlib.sha256((self.model_dir / "config.json").read_bytes())
         for name in WEIGHT_FILES:
             weights = self.model_dir / name
             if weights.is_file():
                 digest.update(f"{name}:{weights.stat().st_size}".encode())
+        # Only when set: folders without conventions keep the fingerprint (and caches) they had.
+        if not self.conventions.is_default:
+            digest.update(f"{CONVENTIONS_FILE}:{self.conventions.model_dump_json()}".encode())
         return digest.hexdigest()[:16]
 
     def encode(
-        self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        role: Role = "query",
+        progress: Callable[[int], None] | None = None,
     ) -> torch.Tensor:
-        """Mean-pooled, L2-normalised vectors, (N, d) fp32; `progress(n)` after each batch."""
+        """Pooled vectors (unit length by default), (N, d) fp32; `progress(n)` after each batch.
+
+        `role="passage"` for texts to be searched (KB passages), "query" for the rest.
+        """
+        prefix = self.conventions.prefix(role)
         out = torch.empty((len(texts), self.dim), dtype=torch.float32)
         for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
+            batch = [prefix + t for t in texts[start : start + self.batch_size]]
             out[start : start + len(batch)] = self._encode_batch(batch)
             if progress is not None:
                 progress(len(batch))
         return out
 
-    def encode_one(self, text: str) -> torch.Tensor:
-        """One unit vector (d,), from an LRU cache for texts seen before."""
+    def encode_one(self, text: str, *, role: Role = "query") -> torch.Tensor:
+        """One vector (d,) as `encode` gives it, from an LRU cache for texts seen before."""
+        text = self.conventions.prefix(role) + text  # the cache key carries the role's prefix
         with self._lock:
             hit = self._cache.get(text)
             if hit is not None:
@@ -156,27 +181,42 @@ class Encoder:
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         )
         with self._lock, torch.inference_mode():
-            states = self._model(**batch).last_hidden_state  # (B, T, d)
+            states: torch.Tensor = self._model(**batch).last_hidden_state  # (B, T, d)
             self.texts_encoded += len(texts)
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)  # (B, T, 1)
-        pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # (B, d)
+        if self.conventions.pooling == "cls":
+            pooled = states[:, 0]  # (B, d)
+        else:
+            mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)  # (B, T, 1)
+            pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # (B, d)
+        if not self.conventions.normalize:
+            return pooled
         return torch.nn.functional.normalize(pooled, dim=-1)
 
-    def token_states(self, text: str) -> TokenStates:
-        """Contextual states of each word piece of `text`, with character offsets."""
+    def token_states(self, text: str, *, role: Role = "query") -> TokenStates:
+        """Contextual states of each word piece of `text`, with character offsets in `text`.
+
+        The role's prefix goes through the model too (it shapes the states) but its tokens
+        are dropped and offsets are shifted back, so they index `text` itself.
+        """
+        prefix = self.conventions.prefix(role)
         batch = self._tokenizer(  # type: ignore[operator]
-            [text],
+            [prefix + text],
             truncation=True,
             max_length=self.max_length,
             return_tensors="pt",
             return_offsets_mapping=True,
         )
-        offsets = batch.pop("offset_mapping")[0].tolist()  # (T, 2)
+        cut = len(prefix)
+        # Shift to `text`: a token straddling the prefix's end (SentencePiece's "▁" stands
+        # for the prefix's trailing space) starts at 0; prefix-only tokens get e <= s.
+        offsets = [
+            (max(s - cut, 0), e - cut) for s, e in batch.pop("offset_mapping")[0].tolist()
+        ]  # (T, 2)
         with self._lock, torch.inference_mode():
             states = self._model(**batch).last_hidden_state[0]  # (T, d)
             self.texts_encoded += 1
         ids = batch["input_ids"][0].tolist()
-        keep = [i for i, (s, e) in enumerate(offsets) if e > s]  # drop [CLS], [SEP], padding
+        keep = [i for i, (s, e) in enumerate(offsets) if e > s]  # drop specials, padding, prefix
         tokens = self._tokenizer.convert_ids_to_tokens([ids[i] for i in keep])  # type: ignore[attr-defined]
         return TokenStates(
             text=text,
@@ -198,7 +238,11 @@ class Encoder:
     def layer_states(
         self, first: Sequence[str], second: Sequence[str] | None = None, *, layers: int
     ) -> LayerStates:
-        """Hidden states after the first `layers` layers, for texts or (first, second) pairs."""
+        """Hidden states after the first `layers` layers, for texts or (first, second) pairs.
+
+        No role prefix: the slot reader trained on these states sees the texts as they are,
+        and its character offsets index them directly.
+        """
         batch = self._tokenizer(  # type: ignore[operator]
             list(first),
             list(second) if second is not None else None,

@@ -4,9 +4,10 @@ Rows are positions in the K/V store (0..N-1). `remove(rows)` compacts like delet
 list items: every later row moves down, so the index always mirrors the store row for row.
 Scores are raw dot products of unit vectors (cosine), best first.
 
-An approximate index (knowledge/ann.py) implements the same protocol; `make_index` and
-`open_index` are the one place that chooses between them: "auto" is exact below
-`ANN_THRESHOLD` keys and the HNSW graph from there on, switching when a store grows.
+The approximate indexes (knowledge/ann.py, knowledge/ann_compressed.py) implement the same
+protocol; `make_index` and `open_index` are the one place that chooses between them: "auto"
+is exact below `ANN_THRESHOLD` keys (switching when a store grows), the HNSW graph from
+there, and IVF-PQ with an exact re-rank from `COMPRESSED_THRESHOLD` keys (chosen on open).
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ import torch
 from errors import ConfigError
 from knowledge.attention import attend_selected, scaled_scores, top_k
 
-IndexKind = Literal["auto", "exact", "ann"]
-INDEX_KINDS: tuple[str, ...] = ("auto", "exact", "ann")
+IndexKind = Literal["auto", "exact", "ann", "compressed"]
+INDEX_KINDS: tuple[str, ...] = ("auto", "exact", "ann", "compressed")
 # Below this many keys exact search costs a fraction of encoding the query and needs no graph
 # build. At 5·10⁴ keys it was already 6-14 ms a query against 0.4-0.6 ms for the graph
 # (recall@10 0.996), more than the encoder's own cost (bench/README.md, kbopen).
 ANN_THRESHOLD = 20_000
+# From here the HNSW graph's fp32 vectors and links (~1.7 KB a key at 384 dims: 3.4 GB at
+# 2·10⁶) outgrow a small box; IVF-PQ keeps ~56 B a key in memory and the vectors on disk.
+COMPRESSED_THRESHOLD = 2_000_000
 BuildProgress = Callable[[int, int], None]  # (keys linked so far, total) while a graph builds
 
 
@@ -189,12 +193,15 @@ def make_index(
     kind: str = "auto",
     *,
     ann_threshold: int = ANN_THRESHOLD,
+    compressed_threshold: int = COMPRESSED_THRESHOLD,
     progress: BuildProgress | None = None,
 ) -> VectorIndex:
-    """A fresh index over `keys` (N, d); "auto" is exact below `ann_threshold` keys."""
+    """A fresh index over `keys` (N, d); "auto" picks by size (see the module docstring)."""
     _check_kind(kind)
     if kind == "exact":
         return ExactIndex(keys)
+    if kind == "compressed" or (kind == "auto" and keys.shape[0] >= compressed_threshold):
+        return _build_compressed(keys, progress)
     if kind == "ann":
         return _build_ann(keys, progress)
     if keys.shape[0] < ann_threshold:
@@ -208,6 +215,7 @@ def open_index(
     kind: str = "auto",
     *,
     ann_threshold: int = ANN_THRESHOLD,
+    compressed_threshold: int = COMPRESSED_THRESHOLD,
     progress: BuildProgress | None = None,
 ) -> VectorIndex:
     """The index saved in `folder` for these `keys`, or a fresh one when none fits.
@@ -218,6 +226,8 @@ def open_index(
     _check_kind(kind)
     if kind == "exact":
         return ExactIndex(keys)
+    if kind == "compressed" or (kind == "auto" and keys.shape[0] >= compressed_threshold):
+        return _open_compressed(folder, keys, progress)
     if kind == "ann":
         return _open_ann(folder, keys, progress)
     if keys.shape[0] < ann_threshold:
@@ -252,6 +262,20 @@ def _open_ann(folder: Path, keys: torch.Tensor, progress: BuildProgress | None) 
     from knowledge.ann import HnswIndex
 
     return HnswIndex.open(folder, keys, progress=_counting(progress, int(keys.shape[0])))
+
+
+def _build_compressed(keys: torch.Tensor, progress: BuildProgress | None) -> VectorIndex:
+    from knowledge.ann_compressed import IvfPqIndex
+
+    return IvfPqIndex.build(keys, progress=_counting(progress, int(keys.shape[0])))
+
+
+def _open_compressed(
+    folder: Path, keys: torch.Tensor, progress: BuildProgress | None
+) -> VectorIndex:
+    from knowledge.ann_compressed import IvfPqIndex
+
+    return IvfPqIndex.open(folder, keys, progress=_counting(progress, int(keys.shape[0])))
 
 
 def _counting(progress: BuildProgress | None, total: int) -> Callable[[int], None] | None:

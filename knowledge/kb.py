@@ -20,11 +20,20 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal, get_args
 
+import numpy as np
 import torch
 
 from errors import ConfigError, IngestError, InputError
+from knowledge.default_encoder import default_encoder
 from knowledge.encoder import Encoder
-from knowledge.fusion import RRF_K, SECOND_WEIGHT, file_scores, fuse_reciprocal_rank
+from knowledge.fusion import (
+    RRF_K,
+    SECOND_WEIGHT,
+    Run,
+    file_scores,
+    fuse_reciprocal_rank,
+    rank_runs,
+)
 from knowledge.index import VectorIndex, open_index
 from knowledge.ingest import Skipped, load
 from knowledge.input_text import require_unicode
@@ -66,11 +75,16 @@ class KnowledgeBase:
         *,
         create: bool = False,
         encoder: Encoder | None = None,
+        settings: Settings | None = None,
         dtype: KeyDtype = "float32",
         index: str = "auto",
     ) -> KnowledgeBase:
-        """Open the knowledge base in folder `path`; `create` starts an empty one there."""
-        encoder = encoder if encoder is not None else Encoder()
+        """Open the knowledge base in folder `path`; `create` starts an empty one there.
+
+        Without `encoder`, the shared default encoder of `settings` (the environment's when
+        None): the store's keys must come from the model that `--model` names.
+        """
+        encoder = encoder if encoder is not None else default_encoder(settings)
         folder = Path(path)
         store = KVStore.open(
             folder, dim=encoder.dim, fingerprint=encoder.fingerprint, create=create, dtype=dtype
@@ -100,7 +114,7 @@ class KnowledgeBase:
 
     def passages_of(self, source: str) -> list[Record]:
         """Every passage of one source file, in file order (an answer's whole section)."""
-        records = [self.store.record(r) for r in self.store.rows_of_source(source)]
+        records = self.store.records_at(self.store.rows_of_source(source))
         return sorted(records, key=lambda r: r.lines[0] if r.lines else 0)
 
     def titles(self) -> list[str]:
@@ -182,7 +196,8 @@ class KnowledgeBase:
             # Encode in length order: a batch is padded to its longest text, so mixing one
             # long passage into a batch of short ones makes the whole batch slow.
             order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-            vectors = self.encoder.encode([texts[i] for i in order], progress=step)  # (n, d)
+            passages = [texts[i] for i in order]
+            vectors = self.encoder.encode(passages, role="passage", progress=step)  # (n, d)
             out = torch.empty_like(vectors)
             out[torch.tensor(order, dtype=torch.long)] = vectors
             return out
@@ -238,7 +253,9 @@ class KnowledgeBase:
         allowed = self._allowed_rows(within)
         if len(self.store) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        return [self._hit(r, s, p) for r, s, p in self.rank(query, mode, allowed)[:k]]
+        ranked = self.rank(query, mode, allowed)[:k]
+        records = self.store.records_at([row for row, _, _ in ranked])
+        return [_hit(r, s, p) for r, (_, s, p) in zip(records, ranked, strict=True)]
 
     def search_vector(
         self, query: torch.Tensor, k: int = 10, *, within: Iterable[str] | None = None
@@ -248,8 +265,8 @@ class KnowledgeBase:
         if len(self.store) == 0 or (allowed is not None and len(allowed) == 0):
             return []
         scores, rows = self._index.search(query[None, :], k, allowed)  # (1, k'), (1, k')
-        pairs = zip(scores[0].tolist(), rows[0].tolist(), strict=True)
-        return [self._hit(r, s, s) for s, r in pairs]
+        records = self.store.records_at(rows[0].tolist())
+        return [_hit(r, s, s) for r, s in zip(records, scores[0].tolist(), strict=True)]
 
     def rank(
         self, query: str, mode: str, allowed: torch.Tensor | None
@@ -261,33 +278,25 @@ class KnowledgeBase:
         hybrid fuses the retrievers' file rankings (and passage rankings) by reciprocal
         rank. A passage's score is its file's; its passage score orders it within the file.
         """
-        runs: list[dict[int, float]] = []
+        runs: list[Run] = []
         if mode in ("dense", "hybrid"):
-            q = self.encoder.encode_one(query)  # (d,)
+            q = self.encoder.encode_one(query, role="query")  # (d,)
             scores, rows = self._index.search(q[None, :], CANDIDATES, allowed)  # (1, C)
-            runs.append(dict(zip(rows[0].tolist(), scores[0].tolist(), strict=True)))
+            runs.append((rows[0].numpy().astype(np.int64), scores[0].numpy().astype(np.float64)))
         if mode in ("bm25", "hybrid"):
             runs.append(self._lexical_run(query, allowed))
-        candidates = list(dict.fromkeys(row for run in runs for row in run))
-        group = dict(zip(candidates, self._groups(candidates), strict=True))
-        file_runs = [file_scores(run, group) for run in runs]
-        if mode == "hybrid":
-            files, passages = fuse_reciprocal_rank(file_runs), fuse_reciprocal_rank(runs)
-        else:
-            files, passages = file_scores(runs[0], group), runs[0]
-        ranked = [(row, files[group[row]], score) for row, score in passages.items()]
-        ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
-        return ranked
+        # Passages of one source file share evidence (a record without a source stands
+        # alone); the row -> source numbers are a mapped array, so no record is read here.
+        sources = self.store.source_numbers()  # (N,)
+        ranked, files, passages = rank_runs(runs, sources, fuse=mode == "hybrid")  # (M,) each
+        return list(zip(ranked.tolist(), files.tolist(), passages.tolist(), strict=True))
 
-    def _lexical_run(self, query: str, allowed: torch.Tensor | None) -> dict[int, float]:
-        """BM25's candidates: row -> score, best first, only rows sharing a token."""
+    def _lexical_run(self, query: str, allowed: torch.Tensor | None) -> Run:
+        """BM25's candidates, best first: (rows, scores), only rows sharing a token."""
         scores, rows = self.lexical().search(query, CANDIDATES, allowed)  # (C,)
-        return {r: s for r, s in zip(rows.tolist(), scores.tolist(), strict=True) if s > 0}
-
-    def _groups(self, rows: list[int]) -> list[str]:
-        """Passages of one source file share evidence; a record without a source stands alone."""
-        sources = self.store.sources(rows)
-        return [f"source:{s}" if s else f"row:{r}" for r, s in zip(rows, sources, strict=True)]
+        values = scores.numpy().astype(np.float64)
+        keep = values > 0  # (C,)
+        return rows.numpy()[keep].astype(np.int64), values[keep]
 
     def lexical(self) -> LexicalIndex:
         """BM25 over the passages: loaded (memory-mapped) from beside the store, else built.
@@ -314,10 +323,6 @@ class KnowledgeBase:
         rows = sorted({r for i in within if (r := self.store.row_of(i)) is not None})
         return torch.tensor(rows, dtype=torch.long)
 
-    def _hit(self, row: int, score: float, passage_score: float) -> Hit:
-        r = self.store.record(row)
-        return Hit(r.id, score, r.source, r.title, r.heading, r.lines, r.text, passage_score)
-
     def stats(self) -> KBStats:
         """Size and identity of the store, for `opsqkv kb stats`."""
         sources = {r.source for r in self.store.records}
@@ -331,6 +336,10 @@ class KnowledgeBase:
             index=self._index.kind,
             disk_bytes=self.store.disk_bytes(),
         )
+
+
+def _hit(r: Record, score: float, passage_score: float) -> Hit:
+    return Hit(r.id, score, r.source, r.title, r.heading, r.lines, r.text, passage_score)
 
 
 # ---- the default KB --------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Opening a store must not parse every record: a query reads ten. So the records o
 generation are written once into `records-<gen>.sqlite` (row, id, source, title, key
 hash, the record's JSON) and opened read-only and immutable: opening is a file open,
 a lookup is an index probe, and parsed records are kept in a small LRU. The file is
-written under a temporary name and renamed, so a reader never sees half of it.
+written under a temporary name and renamed, so a reader never sees half of it. What ranking
+reads of every candidate, its source, is beside it as an array (store_files.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from errors import StoreError
+from knowledge.store_values import Entry, entry_row, parse_entry
 
 PARSED_CACHE = 4096  # parsed records kept per table: a query reads tens, not thousands
+_BOUND_LIMIT = 900  # rows bound in one IN (...) query; older SQLite builds allow 999 values
 _SCHEMA = """
 CREATE TABLE records (
     row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL,
@@ -28,17 +31,16 @@ CREATE TABLE records (
 CREATE INDEX records_source ON records (source);
 CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-Row = tuple[str, str, str, str, str]  # id, source, title, key hash, record JSON
 
 
-def write_table(path: Path, rows: Iterable[Row]) -> int:
-    """Write the records, in row order, to `path` atomically; returns how many."""
+def write_table(path: Path, entries: Iterable[Entry]) -> int:
+    """Write the entries, in row order, to `path` atomically; returns how many."""
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:
         with sqlite3.connect(tmp) as db:
             db.executescript(_SCHEMA)
-            numbered = [(i, *row) for i, row in enumerate(rows)]
+            numbered = [(i, *entry_row(e)) for i, e in enumerate(entries)]
             db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", numbered)
             count = len(numbered)
             db.execute("INSERT INTO facts VALUES ('count', ?)", (str(count),))
@@ -58,10 +60,7 @@ class RecordTable:
         self._db = db
         self._count = count
         self._lock = threading.Lock()
-        self._parsed: OrderedDict[int, tuple[str, str]] = OrderedDict()
-        # Every query groups its few hundred candidates by source: keep what was read (a
-        # short string per row at most, and the same popular rows come back query after query).
-        self._sources: dict[int, str] = {}
+        self._parsed: OrderedDict[int, Entry] = OrderedDict()
 
     @classmethod
     def open(cls, path: Path, expected: int) -> RecordTable:
@@ -82,21 +81,30 @@ class RecordTable:
     def __len__(self) -> int:
         return self._count
 
-    def entry(self, row: int) -> tuple[str, str]:
-        """(record JSON, key hash) of `row`."""
+    def entry(self, row: int) -> Entry:
+        """The entry (record and key hash) of `row`."""
+        return self.entries([row])[0]
+
+    def entries(self, rows: Sequence[int]) -> list[Entry]:
+        """The entries of `rows`, in the order given; one read for those not yet parsed."""
         with self._lock:
-            hit = self._parsed.get(row)
-            if hit is not None:
+            missing = sorted({r for r in rows if r not in self._parsed})
+            for start in range(0, len(missing), _BOUND_LIMIT):
+                part = missing[start : start + _BOUND_LIMIT]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT row, body, key_hash FROM records WHERE row IN ({marks})"  # noqa: S608 (only ? marks; values are bound)
+                for row, body, key_hash in self._query(sql, part):
+                    self._parsed[int(row)] = parse_entry(str(body), str(key_hash))
+            out = []
+            for row in rows:
+                entry = self._parsed.get(row)
+                if entry is None:
+                    raise IndexError(f"row {row} is not in {self.path}")
                 self._parsed.move_to_end(row)
-                return hit
-            found = self._query("SELECT body, key_hash FROM records WHERE row = ?", (row,))
-            if not found:
-                raise IndexError(f"row {row} is not in {self.path}")
-            entry = (str(found[0][0]), str(found[0][1]))
-            self._parsed[row] = entry
-            if len(self._parsed) > PARSED_CACHE:
+                out.append(entry)
+            while len(self._parsed) > max(PARSED_CACHE, len(rows)):
                 self._parsed.popitem(last=False)
-            return entry
+            return out
 
     def row_of(self, record_id: str) -> int | None:
         """The row of `record_id`, or None."""
@@ -110,15 +118,11 @@ class RecordTable:
             found = self._query("SELECT row FROM records WHERE source = ? ORDER BY row", (source,))
         return [int(r[0]) for r in found]
 
-    def sources(self, rows: Sequence[int]) -> list[str]:
-        """The source of each row (one query for all of them), in the order given."""
+    def sources(self) -> list[str]:
+        """The source of every row, in row order (one read)."""
         with self._lock:
-            missing = [r for r in rows if r not in self._sources]
-            if missing:
-                marks = ",".join("?" * len(missing))
-                sql = f"SELECT row, source FROM records WHERE row IN ({marks})"  # noqa: S608 (only ? marks; values are bound)
-                self._sources.update((int(r), str(s)) for r, s in self._query(sql, missing))
-            return [self._sources[r] for r in rows]
+            found = self._query("SELECT source FROM records ORDER BY row", ())
+        return [str(r[0]) for r in found]
 
     def titles(self) -> list[str]:
         """Distinct non-empty titles, in order of first appearance."""
@@ -128,11 +132,11 @@ class RecordTable:
             )
         return [str(r[0]) for r in found]
 
-    def rows(self) -> Iterator[tuple[str, str]]:
-        """(record JSON, key hash) of every row, in row order."""
+    def all_entries(self) -> Iterator[Entry]:
+        """The entry of every row, in row order (what a change to the store starts from)."""
         with self._lock:
             found = self._query("SELECT body, key_hash FROM records ORDER BY row", ())
-        yield from ((str(b), str(h)) for b, h in found)
+        yield from (parse_entry(str(b), str(h)) for b, h in found)
 
     def close(self) -> None:
         """Release the file."""

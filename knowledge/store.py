@@ -6,6 +6,8 @@ One folder holds one store:
     keys-<gen>.safetensors     the keys, row i belongs to record i
     records-<gen>.sqlite       the records by row, id and source (knowledge/records.py), read
                                on demand: opening parses none of them
+    sources-<gen>.npy          row -> source number, memory-mapped: what a query groups its
+                               candidates by, without reading a record (store_files.py)
 
 A save writes a new generation and then swaps `manifest.json` atomically, so a crash
 leaves the previous generation intact. Each record carries a digest of the text that was
@@ -14,19 +16,20 @@ encoded; an upsert whose text is unchanged never reaches the encoder (the static
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
 from errors import InputError, StoreError
-from knowledge.records import RecordTable, Row, write_table
+from knowledge.records import RecordTable, write_table
 from knowledge.store_files import (
     MANIFEST,
     SCHEMA_VERSION,
@@ -37,45 +40,18 @@ from knowledge.store_files import (
     keys_name,
     locked,
     map_keys,
+    map_source_numbers,
+    number_sources,
     read_manifest,
     records_name,
+    sources_name,
     sweep,
     table_name,
+    write_source_numbers,
 )
+from knowledge.store_values import Entry, Record, read_jsonl_entries
 
 __all__ = ["MANIFEST", "SCHEMA_VERSION", "KVStore", "KeyDtype", "Record", "StoreChanges"]
-
-
-class Record(BaseModel):
-    """One value of the store: a passage with what a citation needs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(min_length=1)
-    text: str
-    title: str = ""
-    source: str = ""
-    heading: str = ""
-    lines: tuple[int, int] | None = None  # 1-based, inclusive, in `source`
-    metadata: dict[str, str] = Field(default_factory=dict)
-
-    def key_text(self) -> str:
-        """What is encoded as the key: the title and heading give a passage its context."""
-        context = [p for p in dict.fromkeys((self.title.strip(), self.heading.strip())) if p]
-        return ". ".join([*context, self.text.strip()]) if context else self.text.strip()
-
-    def key_hash(self) -> str:
-        """Digest of `key_text()`: equal digests mean the stored key is still right."""
-        return hashlib.sha256(self.key_text().encode()).hexdigest()[:24]
-
-
-class _Entry(BaseModel):
-    """A stored record and the digest of its key text."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    record: Record
-    key_hash: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +79,7 @@ class KVStore:
         folder: Path,
         manifest: Manifest,
         keys: torch.Tensor,
-        entries: list[_Entry] | None,
+        entries: list[Entry] | None,
         table: RecordTable | None = None,
     ) -> None:
         self.folder = folder
@@ -115,7 +91,9 @@ class KVStore:
         # Records live in `table` (on disk, read on demand) until the first change, which
         # reads them all into `_memo` (entries in row order, id -> row).
         self._table = table
-        self._memo: tuple[list[_Entry], dict[str, int]] | None = None
+        self._memo: tuple[list[Entry], dict[str, int]] | None = None
+        self._source_numbers: np.ndarray | None = None  # see `source_numbers`
+        self._numbering = threading.Lock()
         if entries is not None:
             self._memo = (entries, {e.record.id: i for i, e in enumerate(entries)})
 
@@ -151,7 +129,7 @@ class KVStore:
             except StoreError as e:
                 raise corrupt(path, str(e)) from e
             return cls(folder, manifest, keys, None, table)
-        entries = _read_entries(folder / records_name(manifest.generation), manifest.count)
+        entries = read_jsonl_entries(folder / records_name(manifest.generation), manifest.count)
         return cls(folder, manifest, keys, entries)
 
     @classmethod
@@ -199,7 +177,7 @@ class KVStore:
     def record(self, row: int) -> Record:
         """The record at `row`."""
         if self._memo is None and self._table is not None:
-            return _entry(*self._table.entry(row)).record
+            return self._table.entry(row).record
         return self._materialized()[0][row].record
 
     def row_of(self, record_id: str) -> int | None:
@@ -214,12 +192,37 @@ class KVStore:
             return self._table.rows_of_source(source)
         return [i for i, e in enumerate(self._materialized()[0]) if e.record.source == source]
 
-    def sources(self, rows: Sequence[int]) -> list[str]:
-        """The source of each row, in the order given (one lookup for all of them)."""
+    def records_at(self, rows: Sequence[int]) -> list[Record]:
+        """The records at `rows`, in the order given (one read for all of them)."""
         if self._memo is None and self._table is not None:
-            return self._table.sources(rows)
+            return [e.record for e in self._table.entries(rows)]
         entries = self._materialized()[0]
-        return [entries[r].record.source for r in rows]
+        return [entries[r].record for r in rows]
+
+    def source_numbers(self) -> np.ndarray:
+        """Row -> number of its source file, -1 for none; (N,) int32 (`number_sources`).
+
+        Mapped from sources-<gen>.npy. A store saved before that file existed gets it
+        written on first use (once; a folder this process may not write to still serves).
+        """
+        numbers = self._source_numbers
+        if numbers is not None:
+            return numbers
+        with self._numbering:  # searches run in threads: one of them writes the file
+            if self._source_numbers is not None:
+                return self._source_numbers
+            if self._memo is not None or self._table is None:
+                entries = self._memo[0] if self._memo is not None else []
+                numbers = number_sources(e.record.source for e in entries)
+            else:
+                path = self.folder / sources_name(self._generation)
+                numbers = map_source_numbers(path, len(self))
+                if numbers is None:
+                    numbers = number_sources(self._table.sources())
+                    with contextlib.suppress(OSError):
+                        write_source_numbers(path, numbers)
+            self._source_numbers = numbers
+            return numbers
 
     def titles(self) -> list[str]:
         """Distinct record titles, in row order of first appearance."""
@@ -229,11 +232,10 @@ class KVStore:
             dict.fromkeys(e.record.title for e in self._materialized()[0] if e.record.title)
         )
 
-    def _materialized(self) -> tuple[list[_Entry], dict[str, int]]:
+    def _materialized(self) -> tuple[list[Entry], dict[str, int]]:
         """Every entry in memory (read from the table once): what a change works on."""
         if self._memo is None:
-            rows = self._table.rows() if self._table is not None else iter(())
-            entries = [_entry(body, key_hash) for body, key_hash in rows]
+            entries = list(self._table.all_entries()) if self._table is not None else []
             self._memo = (entries, {e.record.id: i for i, e in enumerate(entries)})
         return self._memo
 
@@ -267,14 +269,15 @@ class KVStore:
             keys = keys.clone()
             keys[[row for row, _ in changed]] = vectors[: len(changed)]
         for row, record in [*changed, *relabelled]:
-            entries[row] = _Entry(record=record, key_hash=record.key_hash())
+            entries[row] = Entry(record=record, key_hash=record.key_hash())
         start = len(entries)
         if added:
             keys = torch.cat([keys, vectors[len(changed) :]])  # (N+a, d)
             for record in added:
                 index[record.id] = len(entries)
-                entries.append(_Entry(record=record, key_hash=record.key_hash()))
+                entries.append(Entry(record=record, key_hash=record.key_hash()))
         self._keys = keys
+        self._source_numbers = None
         return StoreChanges(
             added=[r.id for r in added],
             updated=[r.id for _, r in [*changed, *relabelled]],
@@ -308,6 +311,7 @@ class KVStore:
         gone = set(rows)
         kept = [e for i, e in enumerate(entries) if i not in gone]
         self._memo = (kept, {e.record.id: i for i, e in enumerate(kept)})
+        self._source_numbers = None
         return StoreChanges(removed=removed, removed_rows=rows, appended_from=len(kept))
 
     # ---- saving --------------------------------------------------------------------------
@@ -340,12 +344,15 @@ class KVStore:
             tmp = self.folder / f"{MANIFEST}.tmp{os.getpid()}"
             try:
                 save_file({"keys": self._keys.contiguous()}, str(keys_path))
-                write_table(self.folder / table_name(generation), (_row(e) for e in entries))
+                write_table(self.folder / table_name(generation), entries)
+                numbers = number_sources(e.record.source for e in entries)
+                write_source_numbers(self.folder / sources_name(generation), numbers)
                 tmp.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
                 os.replace(tmp, on_disk)  # the commit point
             except (OSError, SafetensorError, StoreError) as e:
                 # Nothing was committed: drop the new generation's parts, keep the old one.
-                for part in (keys_path, self.folder / table_name(generation), tmp):
+                parts = (table_name(generation), sources_name(generation), tmp.name)
+                for part in (keys_path, *(self.folder / name for name in parts)):
                     part.unlink(missing_ok=True)
                 raise StoreError(
                     f"cannot save the knowledge base in {self.folder} ({_first_line(e)}); "
@@ -353,6 +360,7 @@ class KVStore:
                     "permissions) and run the command again"
                 ) from e
             self._generation = generation
+            self._source_numbers = numbers
             if self._table is not None:
                 self._table.close()
                 self._table = None
@@ -368,7 +376,7 @@ class KVStore:
     def disk_bytes(self) -> int:
         """Bytes the current generation takes on disk."""
         gen = self._generation
-        names = (MANIFEST, keys_name(gen), records_name(gen), table_name(gen))
+        names = (MANIFEST, keys_name(gen), records_name(gen), table_name(gen), sources_name(gen))
         return sum((self.folder / n).stat().st_size for n in names if (self.folder / n).exists())
 
 
@@ -378,33 +386,3 @@ def _first_line(error: BaseException) -> str:
         error = error.__cause__
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _row(entry: _Entry) -> Row:
-    r = entry.record
-    return (r.id, r.source, r.title, entry.key_hash, r.model_dump_json())
-
-
-def _entry(body: str, key_hash: str) -> _Entry:
-    return _Entry(record=Record.model_validate_json(body), key_hash=key_hash)
-
-
-def _read_entries(path: Path, count: int) -> list[_Entry]:
-    entries: list[_Entry] = []
-    try:
-        with path.open(encoding="utf-8") as f:
-            for number, line in enumerate(f, start=1):
-                try:
-                    entries.append(_Entry.model_validate_json(line))
-                except ValidationError as e:
-                    raise corrupt(path, f"line {number} is not a valid record") from e
-    except FileNotFoundError as e:
-        raise corrupt(path.parent / MANIFEST, f"it names {path.name}, which is missing") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise corrupt(path, str(e).splitlines()[0]) from e
-    if len(entries) != count:
-        raise corrupt(path, f"{len(entries)} records where the manifest says {count}")
-    ids = [e.record.id for e in entries]
-    if len(set(ids)) != len(ids):
-        raise corrupt(path, "a record id appears twice")
-    return entries

@@ -1,4 +1,4 @@
-"""The store's files: names per generation, the manifest, the folder lock, the mapped keys.
+"""The store's files: names per generation, the manifest, the folder lock, the mapped arrays.
 
 knowledge/store.py says what a store folder holds; this module reads and names its parts.
 """
@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -57,6 +57,10 @@ def table_name(generation: int) -> str:
     return f"records-{generation}.sqlite"
 
 
+def sources_name(generation: int) -> str:
+    return f"sources-{generation}.npy"  # row -> source number, see `number_sources`
+
+
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """An exclusive advisory lock on the folder for the length of a save."""
@@ -68,9 +72,9 @@ def locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# Files of one generation (keys, records, the BM25 folder), and temporary files of a writer.
+# Files of one generation (keys, records, sources, the BM25 folder), and a writer's temp files.
 _GENERATION_FILE = re.compile(
-    r"^(?:keys|records|lexical)-(\d+)(?:\.safetensors|\.jsonl|\.sqlite)?$"
+    r"^(?:keys|records|sources|lexical)-(\d+)(?:\.safetensors|\.jsonl|\.sqlite|\.npy)?$"
 )
 _TEMPORARY = re.compile(r"\.tmp(\d+)(?:-journal|-wal|-shm)?$")  # SQLite side files too
 
@@ -162,3 +166,40 @@ def map_keys(path: Path, manifest: Manifest) -> torch.Tensor:
         path, dtype=np_dtype, mode="c", offset=8 + header_len + begin, shape=tuple(expected)
     )
     return torch.from_numpy(mapped)
+
+
+def number_sources(sources: Iterable[str]) -> np.ndarray:
+    """Row -> number of its source (0, 1, ... in order of first appearance; -1: no source).
+
+    Ranking groups a query's candidates by source file; numbers in a mapped array let it
+    do that for a few hundred rows with one gather, where names would need a lookup each.
+    """
+    numbers: dict[str, int] = {}
+    found = (numbers.setdefault(s, len(numbers)) if s else -1 for s in sources)
+    return np.fromiter(found, dtype=np.int32)  # (N,)
+
+
+def write_source_numbers(path: Path, numbers: np.ndarray) -> None:
+    """Save `numbers` (N,) int32 to `path`, written aside and renamed; OSError when it cannot."""
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        with tmp.open("wb") as f:
+            np.save(f, np.ascontiguousarray(numbers, dtype=np.int32), allow_pickle=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def map_source_numbers(path: Path, count: int) -> np.ndarray | None:
+    """The (count,) int32 source numbers in `path`, memory-mapped; None when missing or unfit."""
+    if count == 0:
+        return np.empty(0, dtype=np.int32)
+    try:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return None  # missing (a store saved before this file existed) or damaged: rebuilt
+    if not isinstance(mapped, np.ndarray) or mapped.dtype != np.int32 or mapped.shape != (count,):
+        return None
+    # A plain array over the same mapping: indexing an np.memmap runs Python code each time,
+    # and its results are memmaps too, which is most of the cost on a few hundred rows.
+    return np.asarray(mapped)

@@ -16,7 +16,7 @@ import httpx
 from pydantic import ValidationError
 
 from agents import Reply
-from agents.templates import TicketTemplate, load_templates
+from agents.tickets import TicketTemplate, load_templates
 from errors import (
     AuthError,
     ConflictError,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from agents import OpsBot, Reply
-from agents.ticket_view import show_value
+from agents.tickets import show_value
 from service.api_models import ReplyOut, SlotView, TicketPanel
 from state.models import Ticket, TicketState
 

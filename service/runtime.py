@@ -10,7 +10,6 @@ import redis
 import torch
 
 from agents import OpsBot
-from knowledge.encoder import Encoder
 from service.config import ServiceConfig, WorkerConfig, tenant_prefix
 from service.ratelimit import RateLimiter
 from service.tokens import TokenStore
@@ -41,7 +40,7 @@ class Runtime:
             client = connect_url(settings.redis_url, socket_timeout_s=config.redis_timeout_s)
         else:
             client = redis_client(settings)
-        bot = OpsBot.open(settings=settings, encoder=Encoder(settings.model_path), client=client)
+        bot = OpsBot.open(settings=settings, client=client)  # the settings' shared encoder
         bot.max_message_chars = config.max_text_chars
         return cls(
             settings=settings,

@@ -2,6 +2,7 @@
 
 Session            one conversation: bounded turn history, the active ticket, a version
 ├── Turn           one utterance, by the user or the bot
+├── IncidentOffer  an incident the Q&A agent offered, taken by a "yes"
 └── TicketState    the ticket being filled: one SlotBelief per filled slot
     └── SlotBelief a slot's value, how sure we are, where it came from, what it was before
 Ticket             a submitted ticket, as appended to the ticket stream
@@ -10,11 +11,12 @@ Ticket             a submitted ticket, as appended to the ticket stream
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+# 2: Session's untyped `notes` became `last_route` and `offer` (version 1 records still load).
+SCHEMA_VERSION = 2
 
 # A slot value as stored: datetimes are ISO 8601 instants, durations ISO 8601 durations.
 SlotValue = str | int | float | bool
@@ -88,6 +90,13 @@ class Ticket(_Stored):
     session_id: str
 
 
+class IncidentOffer(_Stored):
+    """The Q&A agent did not know and offered an incident with the question as its symptom."""
+
+    template: str
+    symptom: str
+
+
 class Session(_Stored):
     """One conversation, as stored under `<prefix>session:<id>`."""
 
@@ -99,9 +108,27 @@ class Session(_Stored):
     history: list[Turn] = Field(default_factory=list)
     ticket: TicketState | None = None
     submitted: list[str] = Field(default_factory=list, description="recent submitted ticket ids")
-    notes: dict[str, JsonValue] = Field(
-        default_factory=dict, description="small per-agent memory, keyed by agent name"
+    last_route: dict[str, float] = Field(
+        default_factory=dict, description="the router's shares for the last routed message"
     )
+    offer: IncidentOffer | None = Field(
+        default=None, description="an incident offered last turn, open if the user says yes"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_version_1(cls, data: Any) -> Any:
+        """A version 1 record kept these two in `notes`: read them, so no session is lost."""
+        if not isinstance(data, dict) or "notes" not in data:
+            return data
+        data = {**data, "schema_version": SCHEMA_VERSION}  # saved back in the new shape
+        notes = data.pop("notes") or {}
+        route, offer = notes.get("last_route"), notes.get("offer")
+        if isinstance(route, dict):
+            data.setdefault("last_route", route)
+        if isinstance(offer, dict) and {"template", "symptom"} <= offer.keys():
+            data.setdefault("offer", {"template": offer["template"], "symptom": offer["symptom"]})
+        return data
 
     def add_turn(self, turn: Turn, limit: int) -> None:
         """Append a turn, keeping only the newest `limit`."""

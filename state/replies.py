@@ -1,6 +1,7 @@
 """`ReplyLog`: each session's replies by message id, so a retried message is never applied twice.
 
-Keys, under the store's prefix:
+Keys, under the store's prefix (on a Redis Cluster with the session's hash tag, so the
+hash is in the session's slot and can join its MULTI: state/keys.py):
     <prefix>replies:<session id>    a hash: message id -> {"text": ..., "reply": <reply JSON>}
 
 The entry is written by the same MULTI/EXEC as the session save (`put_op`), so a turn is
@@ -17,6 +18,7 @@ import re
 import redis
 
 from errors import ConflictError, InputError, StateError
+from state.keys import KeyLayout
 from state.redis_errors import redis_errors, text_of
 from state.store import PipelineOp
 
@@ -39,11 +41,12 @@ class ReplyLog:
     def __init__(self, client: redis.Redis, *, prefix: str = "opsqkv:", ttl_s: int = 86400) -> None:
         self.client = client
         self.prefix = prefix
+        self.keys = KeyLayout.of(client, prefix)
         self.ttl_ms = ttl_s * 1000
 
     def key(self, session_id: str) -> str:
         """The hash holding a session's logged replies."""
-        return f"{self.prefix}replies:{session_id}"
+        return self.keys.replies(session_id)
 
     def get(self, session_id: str, message_id: str, text: str) -> str | None:
         """The reply JSON logged for `message_id`, or None when that message was never applied.

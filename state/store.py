@@ -1,6 +1,7 @@
 """`SessionStore`: sessions in Redis, one JSON record per session, locked and versioned.
 
-Keys, all under one prefix (default `opsqkv:`):
+Keys, all under one prefix (default `opsqkv:`; on a Redis Cluster each also carries its
+session's hash tag after the prefix, so a session's keys share a slot: see state/keys.py):
     <prefix>session:<id>            the Session as JSON, TTL refreshed on every write
     <prefix>lock:<id>               the per-session lock (a random token, PX expiry)
     <prefix>quarantine:<id>:<ts>    a stored record that failed validation, kept for inspection
@@ -29,6 +30,7 @@ from redis.client import Pipeline
 
 from errors import ConflictError, InputError, SessionBusy, StateError
 from settings import Settings
+from state.keys import KeyLayout
 from state.models import SCHEMA_VERSION, Session
 from state.redis_errors import redis_errors, text_of
 
@@ -84,6 +86,7 @@ class SessionStore:
     ) -> None:
         self.client = client
         self.prefix = prefix
+        self.keys = KeyLayout.of(client, prefix)
         self.ttl_ms = ttl_s * 1000
         self.history_limit = history_limit
         self.lock_ttl_ms = lock_ttl_ms
@@ -105,10 +108,10 @@ class SessionStore:
 
     def key(self, session_id: str) -> str:
         """The Redis key of a session's record."""
-        return f"{self.prefix}session:{check_session_id(session_id)}"
+        return self.keys.session(check_session_id(session_id))
 
     def _lock_key(self, session_id: str) -> str:
-        return f"{self.prefix}lock:{check_session_id(session_id)}"
+        return self.keys.lock(check_session_id(session_id))
 
     def new(self, session_id: str) -> Session:
         """A fresh, unsaved session."""
@@ -149,7 +152,7 @@ class SessionStore:
 
     def _quarantine(self, session_id: str, key: str, reason: str) -> NoReturn:
         """Move an unreadable record aside (never overwrite it) and raise naming where it went."""
-        aside = f"{self.prefix}quarantine:{session_id}:{int(time.time() * 1000)}"
+        aside = self.keys.quarantine(session_id, int(time.time() * 1000))  # same slot: RENAMENX
         with redis_errors(self.client, f"moving unreadable session {session_id!r} aside"):
             moved = self.client.renamenx(key, aside)
             if moved:
@@ -163,15 +166,14 @@ class SessionStore:
     def quarantined(self) -> list[str]:
         """Keys of records that were moved aside."""
         with redis_errors(self.client, "listing quarantined sessions"):
-            pattern = f"{self.prefix}quarantine:*"
+            pattern = self.keys.pattern("quarantine")
             return sorted(text_of(k) for k in self.client.scan_iter(match=pattern, count=500))
 
     def session_ids(self) -> list[str]:
-        """Ids of every stored session (SCAN, never KEYS)."""
-        start = len(self.prefix) + len("session:")
+        """Ids of every stored session (SCAN, never KEYS; on a cluster, of every master)."""
         with redis_errors(self.client, "listing sessions"):
-            keys = self.client.scan_iter(match=f"{self.prefix}session:*", count=500)
-            return sorted(text_of(k)[start:] for k in keys)
+            keys = self.client.scan_iter(match=self.keys.pattern("session"), count=500)
+            return sorted(self.keys.id_in(text_of(k), "session") for k in keys)
 
     def delete(self, session_id: str) -> bool:
         """Forget a session; True when there was one."""
@@ -267,7 +269,7 @@ def _stored_version(raw: bytes | str | None) -> int:
     if raw is None:
         return 0
     try:
-        version = json.loads(raw).get("version", -1)
+        version = json.loads(raw).get("version", 0)  # absent: the model default
     except (json.JSONDecodeError, AttributeError):
         return -1  # unreadable: never equal to a loaded version, so the save reloads
     return version if isinstance(version, int) else -1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,18 +11,17 @@ import redis
 from fault_redis import RedisProcess
 
 from agents import OpsBot
+from knowledge.default_encoder import shared_encoder
 from knowledge.encoder import Encoder
 from settings import Settings
-
-TEST_REDIS_URL = os.environ.get("OPSQKV_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-REPO = Path(__file__).resolve().parent.parent
-EVAL_DIR = REPO.parent / "shared" / "eval"
+from tests.support.env import TEST_REDIS_URL
 
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The shipped all-MiniLM-L6-v2, loaded once for the whole run."""
-    return Encoder()
+    """The shipped all-MiniLM-L6-v2, loaded once for the whole run: the process's shared default
+    encoder, so the CLI, OpsBot and every `open(...)` without an encoder get this one too."""
+    return shared_encoder()
 
 
 @pytest.fixture
@@ -80,16 +78,6 @@ def bot_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]
 def bot(bot_settings: Settings, encoder: Encoder) -> OpsBot:
     """The whole bot on the demo KB, the demo CMDB and the real test Redis."""
     return OpsBot.open(settings=bot_settings, encoder=encoder)
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment a real `opsqkv` subprocess needs to see these settings."""
-    return {
-        **os.environ,
-        "OPSQKV_HOME": str(settings.home),
-        "OPSQKV_REDIS_URL": str(settings.redis_url),
-        "OPSQKV_REDIS_PREFIX": settings.redis_prefix,
-    }
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import httpx
 import redis
-from conftest import TEST_REDIS_URL, settings_env
 
 from service.tokens import TokenStore
 from settings import Settings
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.env import REPO, TEST_REDIS_URL, settings_env
 
 
 def free_port() -> int:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from test_ann_search import clustered_keys
 
 from knowledge.attention import sparse_attend
 from knowledge.index import ExactIndex, attend_top_k, make_index, open_index
+from tests.support.vectors import clustered_keys
 
 
 def test_ann_factory_auto_is_exact_below_the_threshold_and_hnsw_above() -> None:

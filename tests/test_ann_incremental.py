@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from test_ann_search import clustered_keys, recall_at
 
 from knowledge.ann import HnswIndex
 from knowledge.index import ExactIndex
+from tests.support.vectors import clustered_keys, recall_at
 
 
 def test_ann_incremental_add_appends_rows_that_are_found() -> None:

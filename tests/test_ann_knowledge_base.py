@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge import KnowledgeBase, Record
+from knowledge import KnowledgeBase
 from knowledge.encoder import Encoder
-
-PASSAGES = {
-    "disk": "Disk full: find large files with du -sh and rotate or delete old logs.",
-    "inode": "Inode exhaustion: df -i shows 100% IUse; delete the many small files.",
-    "nginx": "nginx 502 bad gateway: the upstream application server is not answering.",
-    "mysql": "MySQL replication lag: check Seconds_Behind_Master on the replica.",
-    "tls": "TLS certificate expiry: renew the certificate with certbot renew.",
-    "ntp": "Clock drift: check chronyc tracking and restart chronyd.",
-}
-
-
-def records(texts: dict[str, str]) -> list[Record]:
-    return [Record(id=i, text=t, source=f"{i}.md") for i, t in texts.items()]
+from tests.support.passages import PASSAGES, records
 
 
 def test_ann_knowledge_base_warm_open_loads_keys_and_graph_without_work(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_ann_search import clustered_keys
 
 from errors import StoreError
 from knowledge.ann import GRAPH_FILE, META_FILE, AnnParams, HnswIndex
+from tests.support.vectors import clustered_keys
 
 
 def test_ann_persist_round_trip_loads_without_rebuilding(tmp_path: Path) -> None:

@@ -7,15 +7,11 @@ import subprocess
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
-from conftest import settings_env
 
 from agents import OpsBot
 from settings import Settings
 from state.models import TicketState
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.env import REPO, settings_env
 
 
 def test_bot_threads_on_one_session_lose_no_turn(bot: OpsBot) -> None:

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.qa import Citation
+from agents.qa.agent import Citation
 from service.api_models import SESSION_ID_PATTERN, ReplyOut
 from service.chatops.blocks import slack_message
 from service.chatops.sessions import chat_session_id

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 import sys
 import uuid
-from pathlib import Path
 
 import pexpect
-from conftest import settings_env
 
 from agents import OpsBot
 from settings import Settings
+from tests.support.env import REPO, settings_env
 
-REPO = Path(__file__).resolve().parent.parent
 PROMPT = "you ›"
 
 

@@ -13,17 +13,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import cli
-import commands.common
-from knowledge.encoder import Encoder
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def shared_encoder(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI loads its encoder through commands.common; hand it the session's model."""
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
 
 
 @pytest.fixture(scope="module")

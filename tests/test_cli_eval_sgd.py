@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from test_sgd_cases import REPO, SGD_DEV_DIR, SGD_MISSING, write_split
 from typer.testing import CliRunner
 
 import cli
+from tests.support.env import REPO
+from tests.support.sgd import SGD_DEV_DIR, write_split
+from tests.support.shared import require_shared
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
@@ -49,9 +50,8 @@ def test_cli_eval_sgd_errors_file_holds_the_frames_below_one(tmp_path: Path, hom
             assert detail["predicted"] == row["predicted"].get(slot)
 
 
-@pytest.mark.skipif(not SGD_DEV_DIR.is_dir(), reason=SGD_MISSING)
 def test_cli_eval_sgd_table_lists_services_floor_and_published(home: Path) -> None:
-    code, out, _ = _invoke("eval", "sgd", str(SGD_DEV_DIR), "--limit", "2")
+    code, out, _ = _invoke("eval", "sgd", str(require_shared(SGD_DEV_DIR)), "--limit", "2")
     assert code == 0
     raw = json.loads((SGD_DEV_DIR / "dialogues.json").read_text(encoding="utf-8"))
     for service in {s for d in raw[:2] for s in d["services"]}:

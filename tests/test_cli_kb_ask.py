@@ -6,14 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import cli
-import commands.common
 from knowledge.encoder import Encoder
 from knowledge.kb import SEED_MARKER, demo_kb_dir, open_default_kb
 from settings import Settings
@@ -25,14 +23,6 @@ def seeded_home(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> P
     home = tmp_path_factory.mktemp("home")
     open_default_kb(Settings(home=home), encoder)
     return home
-
-
-@pytest.fixture(autouse=True)
-def shared_encoder(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The CLI loads its encoder through commands.common; hand it the session's model."""
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
-    yield
 
 
 def ask(home: Path, question: str) -> dict[str, object]:

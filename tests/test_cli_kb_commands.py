@@ -9,21 +9,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import cli
-import commands.common
-from knowledge.encoder import Encoder
 
 DOCS = {
     "nginx.md": "# Nginx 502\n\n## Fix\n\nRestart the upstream application behind nginx.\n",
     "disk.md": "# Disk Full\n\n## Symptoms\n\nNo space left on device.\n\n## Fix\n\nDelete logs.\n",
     "dns.md": "# DNS Failures\n\nLookups return SERVFAIL; query the resolver with dig.\n",
 }
-
-
-@pytest.fixture(autouse=True)
-def shared_encoder(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI loads its encoder through commands.common; hand it the session's model."""
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
 
 
 @pytest.fixture

@@ -16,18 +16,16 @@ import redis
 from typer.testing import CliRunner
 
 import cli
-import commands.common
-import commands.ticket
-from agents.template_chooser import TemplateChooser
-from agents.templates import load_templates
-from agents.tracker import SlotTracker
+from agents.tickets.chooser import TemplateChooser
+from agents.tickets.templates import load_templates
+from agents.tickets.tracking.tracker import SlotTracker
 from knowledge.encoder import Encoder
 from settings import Settings
 from state.connect import embedded_for
 from state.models import Ticket
 from state.tickets import TicketSink
-from tests.conftest import REPO, TEST_REDIS_URL
-from tests.test_tracker_update import shared_keys
+from tests.support.env import REPO, TEST_REDIS_URL
+from tests.support.keys import shared_keys
 
 FLOW = REPO / "flows" / "incident_correction.yaml"
 WRONG = """
@@ -64,9 +62,7 @@ def runner(
     """A CliRunner on the temp home and the test prefix, sharing the session's encoder."""
     shutil.copytree(key_files, home / "cache")
     monkeypatch.setenv("OPSQKV_REDIS_PREFIX", redis_prefix)
-    # The real seam the command loads its encoder through, handed the already-loaded model.
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
+    # `encoder` above is the process's shared default encoder, which the command loads.
     return CliRunner()
 
 

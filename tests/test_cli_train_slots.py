@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_sgd_cases import write_split
 from typer.testing import CliRunner
 
 import cli
-from agents.slot_reader import SlotQuery, SlotReader
+from agents.tickets.tracking.reader import SlotQuery, SlotReader
 from knowledge.encoder import Encoder
+from tests.support.sgd import write_split
 
 
 def test_cli_train_slots_writes_weights_and_a_card_the_reader_loads(

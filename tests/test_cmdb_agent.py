@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.cmdb import CMDBAgent
+from agents.cmdb.agent import CMDBAgent
 from knowledge.cmdb import CMDB
 from knowledge.cmdb.demo import generate
 from knowledge.encoder import Encoder

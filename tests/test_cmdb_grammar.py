@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.cmdb.grammar import Mark, scan, tokenize
+from knowledge.cmdb.language.grammar import Mark, scan, tokenize
 
 
 def _marks(question: str, kind: str) -> list[Mark]:

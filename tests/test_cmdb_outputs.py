@@ -12,9 +12,7 @@ import pytest
 from errors import CMDBError
 from knowledge.cmdb import CMDB, CMDBQuery, Condition, Hop, Topology
 from knowledge.cmdb.demo import generate
-from knowledge.cmdb.report import render_report
-from knowledge.cmdb.stats import bar_chart
-from knowledge.cmdb.topology import to_dot, write_picture
+from knowledge.cmdb.drawing import bar_chart, render_report, to_dot, write_picture
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

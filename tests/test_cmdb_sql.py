@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from knowledge.cmdb import CMDB, CMDBQuery, Condition, Hop
-from knowledge.cmdb.compile import query_parts
 from knowledge.cmdb.demo import generate
-from knowledge.cmdb.plan import scan, select_sql
+from knowledge.cmdb.sql.compile import query_parts
+from knowledge.cmdb.sql.plan import scan, select_sql
 
 HOSTILE = [
     "x' OR '1'='1",

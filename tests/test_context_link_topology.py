@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agents import OpsBot
-from agents.context_link import ContextLinker
+from agents.cmdb.context_link import ContextLinker
 from knowledge.cmdb import CMDB
 from knowledge.encoder import Encoder
 

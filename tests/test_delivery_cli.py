@@ -19,7 +19,6 @@ import cli
 import commands.common
 from state.models import Ticket
 from state.tickets import TicketSink
-from tests.conftest import REPO, TEST_REDIS_URL
 from tests.delivery_fakes import (
     SECRETS_ENV,
     FakeJira,
@@ -28,6 +27,7 @@ from tests.delivery_fakes import (
     FakeWebhook,
     sinks_yaml,
 )
+from tests.support.env import REPO, TEST_REDIS_URL
 
 Fakes = tuple[FakeJira, FakeServiceNow, FakeWebhook]
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 import cli
 from delivery.config import JiraSinkConfig, ServiceNowSinkConfig, WebhookSinkConfig, load_sinks
 from errors import ConfigError
-from tests.conftest import REPO, TEST_REDIS_URL
+from tests.support.env import REPO, TEST_REDIS_URL
 
 EXAMPLE_ENV = {
     "JIRA_USER": "bot@example.com",

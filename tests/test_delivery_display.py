@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 import cli
 import commands.chat
-import service.runtime
 from agents import OpsBot
 from knowledge.encoder import Encoder
 from service.app import create_app
@@ -25,8 +24,8 @@ from service.tokens import TokenStore
 from settings import Settings
 from state.models import Ticket
 from state.tickets import TicketSink
-from tests.conftest import TEST_REDIS_URL
 from tests.delivery_fakes import SECRETS_ENV, FakeServiceNow, sinks_yaml
+from tests.support.env import TEST_REDIS_URL
 
 SUBMIT = [
     "payment-api is down since 10:30, sev1",
@@ -59,8 +58,6 @@ def test_delivery_display_service_worker_delivers_a_tenant_ticket_and_lists_it(
 ) -> None:
     for name, value in SECRETS_ENV.items():
         monkeypatch.setenv(name, value)
-    # The seam the service loads its model through, handed the session's loaded model.
-    monkeypatch.setattr(service.runtime, "Encoder", lambda model_path=None: encoder)
     sinks = tmp_path / "sinks.yaml"
     sinks.write_text(sinks_yaml(snow, rescan_s=0.2), encoding="utf-8")  # new tenants: soon
     worker = WorkerConfig(settings=built, service=ServiceConfig(ticket_sinks=sinks))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agents.extractors.base import Candidate, ExtractContext, Refusal
-from agents.extractors.datetimes import DatetimeExtractor
+from agents.tickets.tracking.normalisers.base import Candidate, ExtractContext, Refusal
+from agents.tickets.tracking.normalisers.datetimes import DatetimeExtractor
+from tests.support.clock import NOW
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 CTX = ExtractContext(now=NOW)
 
 

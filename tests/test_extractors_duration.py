@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agents.extractors.base import Candidate, ExtractContext, Refusal
-from agents.extractors.duration import DurationExtractor, iso_duration, parse_duration
-from tests.test_extractors_datetimes import NOW
+from agents.tickets.durations import iso_duration, parse_duration
+from agents.tickets.tracking.normalisers.base import Candidate, ExtractContext, Refusal
+from agents.tickets.tracking.normalisers.duration import DurationExtractor
+from tests.support.clock import NOW
 
 CTX = ExtractContext(now=NOW)
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agents.extractors.base import Candidate, ExtractContext
-from agents.extractors.enums import EnumExtractor
-from agents.templates import load_templates
+from agents.tickets.templates import load_templates
+from agents.tickets.tracking.normalisers.base import Candidate, ExtractContext
+from agents.tickets.tracking.normalisers.enums import EnumExtractor
 
 SEVERITY = load_templates()["incident"].slot("severity")
 CTX = ExtractContext(now=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from agents.extractors.base import Candidate, ExtractContext, Refusal
-from agents.extractors.entities import EntityExtractor, ListCatalog
-from agents.extractors.enums import EnumExtractor
-from agents.templates import EnumValue, load_templates
+from agents.tickets.templates import EnumValue, load_templates
+from agents.tickets.tracking.normalisers.base import Candidate, ExtractContext, Refusal
+from agents.tickets.tracking.normalisers.entities import EntityExtractor, ListCatalog
+from agents.tickets.tracking.normalisers.enums import EnumExtractor
 from knowledge.encoder import Encoder
-from tests.test_extractors_datetimes import NOW
+from tests.support.clock import NOW
 
 CTX = ExtractContext(now=NOW)
 CATALOG = ListCatalog(

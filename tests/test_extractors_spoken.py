@@ -6,9 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from agents.extractors.base import Candidate, ExtractContext, Refusal
-from agents.extractors.dates import DateExtractor, TimeExtractor, find_dates, find_times
-from agents.extractors.names import NameExtractor, find_names
+from agents.tickets.tracking.normalisers.base import Candidate, ExtractContext, Refusal
+from agents.tickets.tracking.normalisers.dates import (
+    DateExtractor,
+    TimeExtractor,
+    find_dates,
+    find_times,
+)
+from agents.tickets.tracking.normalisers.names import NameExtractor, find_names
 
 TODAY = date(2019, 3, 1)  # a Friday
 CTX = ExtractContext(now=datetime(2019, 3, 1, 9, 0, tzinfo=UTC))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from agents.extractors.base import Candidate, ExtractContext, Refusal
-from agents.extractors.numbers import BoolExtractor, NumberExtractor
-from agents.extractors.patterns import EmailExtractor, IPExtractor, URLExtractor
-from agents.extractors.text import TextExtractor, says_nothing
-from tests.test_extractors_datetimes import NOW
+from agents.tickets.tracking.normalisers.base import Candidate, ExtractContext, Refusal
+from agents.tickets.tracking.normalisers.numbers import BoolExtractor, NumberExtractor
+from agents.tickets.tracking.normalisers.patterns import EmailExtractor, IPExtractor, URLExtractor
+from agents.tickets.tracking.normalisers.text import TextExtractor, says_nothing
+from tests.support.clock import NOW
 
 CTX = ExtractContext(now=NOW)
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 from fault_redis import (
     FAULT_PREFIX,
     INCIDENT,
@@ -31,6 +30,7 @@ from fault_redis import (
 from fault_redis import tickets_in_stream as stream
 
 from knowledge.encoder import Encoder
+from tests.support.env import REPO
 
 pytestmark = pytest.mark.faults
 PREFIX = FAULT_PREFIX

@@ -13,13 +13,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 import redis
 from safetensors.torch import save_file
 from typer.testing import CliRunner
 
 import cli
-import commands.common
 from agents import OpsBot
 from errors import CMDBError, StateError, StoreError
 from knowledge.cmdb import CMDB
@@ -44,13 +44,6 @@ def kb_dir(tmp_path: Path, encoder: Encoder) -> Path:
     folder = tmp_path / "kb"
     KnowledgeBase.open(folder, create=True, encoder=encoder).ingest([docs])
     return folder
-
-
-@pytest.fixture
-def shared_encoder(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI loads its encoder through commands.common; hand it the session's model."""
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
 
 
 def generation_file(folder: Path, pattern: str) -> Path:
@@ -83,7 +76,7 @@ def test_faults_corrupt_kb_file_is_one_error_naming_it(
     assert_names_file_and_fix(caught.value, path, fix)
 
 
-@pytest.mark.usefixtures("shared_encoder")
+@pytest.mark.usefixtures("encoder")  # the shared default encoder the CLI loads
 def test_faults_corrupt_kb_cli_prints_one_line_and_exit_code(kb_dir: Path) -> None:
     keys = generation_file(kb_dir, "keys-{}.safetensors")
     keys.write_bytes(keys.read_bytes()[:100])
@@ -104,6 +97,22 @@ def test_faults_corrupt_bm25_folder_is_rebuilt_not_trusted(kb_dir: Path, encoder
     assert hit.source.endswith("dns.md")
     fresh = KnowledgeBase.open(kb_dir, encoder=encoder).lexical()
     assert fresh.loaded_from == lexical  # the rebuilt index was saved over the damaged one
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "other_length"])
+def test_faults_corrupt_source_numbers_are_rebuilt_not_trusted(
+    kb_dir: Path, encoder: Encoder, damage: str
+) -> None:
+    numbers = generation_file(kb_dir, "sources-{}.npy")
+    whole = numbers.read_bytes()
+    if damage == "other_length":
+        np.save(numbers, np.zeros(len(DOCS) + 1, dtype=np.int32))  # another store's array
+    else:
+        numbers.write_bytes(whole[: len(whole) // 2] if damage == "truncate" else b"\x93NUMPY" * 9)
+    kb = KnowledgeBase.open(kb_dir, encoder=encoder)
+    (hit, *_) = kb.search("SERVFAIL resolver", k=1)
+    assert hit.source.endswith("dns.md")
+    assert numbers.read_bytes() == whole  # rebuilt from the records and saved over the damage
 
 
 @pytest.mark.parametrize("entry", ["garbage", "nan", "scaled", "wrong_rows"])

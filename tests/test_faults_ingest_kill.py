@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
 from knowledge.cmdb import CMDB
 from knowledge.cmdb.demo import generate
@@ -27,6 +26,7 @@ from knowledge.encoder import Encoder
 from knowledge.ingest import load
 from knowledge.kb import KnowledgeBase
 from knowledge.store_files import MANIFEST, read_manifest
+from tests.support.env import REPO
 
 pytestmark = pytest.mark.faults
 TOPICS = ["disk", "nginx", "dns", "mysql", "kafka", "redis", "tls", "kubernetes", "inode", "cron"]
@@ -82,7 +82,7 @@ def leftovers(folder: Path) -> list[str]:
     generation = read_manifest(folder / MANIFEST).generation
     keep = {
         ".lock", MANIFEST, "demo-seed.json", f"keys-{generation}.safetensors",
-        f"records-{generation}.sqlite", f"lexical-{generation}",
+        f"records-{generation}.sqlite", f"lexical-{generation}", f"sources-{generation}.npy",
     }  # fmt: skip
     return sorted(
         p.name for p in folder.iterdir() if p.name not in keep and not p.name.startswith("ann-")

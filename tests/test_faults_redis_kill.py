@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO, settings_env
 from fault_redis import (
     FAULT_PREFIX,
     INCIDENT,
@@ -36,6 +35,7 @@ from errors import StateError
 from knowledge.encoder import Encoder
 from service.config import tenant_prefix
 from settings import Settings
+from tests.support.env import REPO, settings_env
 
 pytestmark = pytest.mark.faults
 PREFIX = FAULT_PREFIX

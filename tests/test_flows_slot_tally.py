@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agents.flows import Flow, HandledTurn, run_flow
-from agents.templates import load_templates
+from agents.flows.runner import Flow, HandledTurn, run_flow
+from agents.tickets.templates import load_templates
 from state.models import SlotBelief, TicketState
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

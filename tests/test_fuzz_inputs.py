@@ -21,10 +21,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import cli
-import commands.common
 from agents import OpsBot, Reply
-from agents.flows import load_flow
-from agents.templates import load_template_file, load_templates
+from agents.flows.runner import load_flow
+from agents.tickets.templates import load_template_file, load_templates
 from errors import OpsqkvError
 from knowledge.cmdb import CMDB
 from knowledge.cmdb.demo import generate
@@ -108,8 +107,6 @@ def test_fuzz_session_id_is_accepted_or_refused_cleanly(
 @pytest.fixture
 def cli_env(bot: OpsBot, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """`opsqkv say` on the session's built home and the test Redis, with the loaded model."""
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
     settings = bot.settings
     monkeypatch.setenv("OPSQKV_HOME", str(settings.home))
     monkeypatch.setenv("OPSQKV_REDIS_URL", str(settings.redis_url))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.qa import Answer, QAAgent
+from agents.qa.agent import Answer, QAAgent
 from errors import InputError
 from knowledge import KnowledgeBase
 from knowledge.encoder import Encoder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.answer_shape import keep_steps, section_steps
+from agents.qa.shape import keep_steps, section_steps
 from knowledge.store import Record
 
 FIX = (

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from agents import OpsBot
-from agents.grounding import Runbook, caveat, technologies
+from agents.qa.grounding import Runbook, caveat, technologies
 
 QUESTIONS = Path(__file__).parent / "data" / "caveat_questions.jsonl"
 

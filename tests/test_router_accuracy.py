@@ -6,16 +6,17 @@ from pathlib import Path
 
 import torch
 
-from agents.router import parse_command
-from agents.routing_eval import router_for, score_routing
-from agents.templates import load_templates
+from agents.routing import router_for
+from agents.routing.router import parse_command
+from agents.tickets.templates import load_templates
+from evals.routing import score_routing
 from knowledge.encoder import Encoder
 
 LABELLED = Path(__file__).parent / "data" / "routing_messages.jsonl"
 
 
 def test_router_accuracy_on_labelled_messages_beats_floor(encoder: Encoder) -> None:
-    router = router_for(encoder, load_templates(None))
+    router = router_for(encoder, load_templates(None).values())
     score = score_routing(router, encoder, LABELLED)
     assert score.total >= 150
     # The largest class alone is under 25%: 0.8 means the attention really routes.
@@ -23,7 +24,7 @@ def test_router_accuracy_on_labelled_messages_beats_floor(encoder: Encoder) -> N
 
 
 def test_router_scores_are_attention_shares_summing_to_one(encoder: Encoder) -> None:
-    router = router_for(encoder, load_templates(None))
+    router = router_for(encoder, load_templates(None).values())
     scores = router.scores(encoder.encode_one("how many hosts per idc"))
     assert set(scores) == {"qa", "cmdb", "help", *(f"ticket:{t}" for t in load_templates(None))}
     torch.testing.assert_close(torch.tensor(sum(scores.values())), torch.tensor(1.0))

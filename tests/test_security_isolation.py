@@ -18,18 +18,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import TEST_REDIS_URL
 from service_server import ServiceProcess, drop_prefix, start_service
 from typer.testing import CliRunner
 
 import cli
-import commands.common
 from agents import OpsBot
 from knowledge.cmdb import CMDB
 from knowledge.cmdb.demo import generate
 from knowledge.encoder import Encoder
 from service.config import tenant_prefix
 from settings import Settings
+from tests.support.env import TEST_REDIS_URL
 
 SECRETS = {
     "root_password": "PLANTED-root-pw-7f3a",  # hidden by the name pattern
@@ -178,8 +177,6 @@ def cli_on_secure_home(
     secure_home: Path, encoder: Encoder, redis_prefix: str, redis_client: redis.Redis,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:  # fmt: skip
-    monkeypatch.setattr(commands.common, "Encoder", lambda model_path=None: encoder)
-    commands.common._encoder_for.cache_clear()
     monkeypatch.setenv("OPSQKV_HOME", str(secure_home))
     monkeypatch.setenv("OPSQKV_REDIS_URL", TEST_REDIS_URL)
     monkeypatch.setenv("OPSQKV_REDIS_PREFIX", redis_prefix)

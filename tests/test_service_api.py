@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import settings_env
 from service_server import REPO, ServiceProcess, drop_prefix, service_settings, start_service
 
 from agents import OpsBot
 from settings import Settings
+from tests.support.env import settings_env
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import redis
-from conftest import settings_env
 from service_server import REPO
 from typer.testing import CliRunner
 
 from cli import app
 from service.tokens import TOKEN_PREFIX, TokenStore, digest
 from settings import Settings
+from tests.support.env import settings_env
 
 runner = CliRunner()
 

@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from test_sgd_cases import SERVICE, SGD_DEV_DIR, SGD_DIR, SGD_MISSING
 
-from agents.sgd.adapter import categorical_value, input_slots, service_template
-from agents.sgd.data import Service, load_split
-from agents.templates import TicketTemplate
+from agents.tickets.templates import TicketTemplate
 from errors import ConfigError
+from evals.sgd.adapter import categorical_value, input_slots, service_template
+from evals.sgd.data import Service, load_split
+from tests.support.sgd import SERVICE, SGD_DEV_DIR, SGD_DIR
+from tests.support.shared import require_shared
 
 
 def _service() -> Service:
@@ -76,10 +77,9 @@ def test_sgd_adapter_writes_values_the_way_sgd_does() -> None:
     assert categorical_value(seating, "terrace") == "Terrace"
 
 
-@pytest.mark.skipif(not SGD_DIR.is_dir(), reason=SGD_MISSING)
 @pytest.mark.parametrize("folder", [SGD_DIR, SGD_DEV_DIR], ids=["test", "dev"])
 def test_sgd_adapter_maps_every_published_service(folder: Path) -> None:
-    split = load_split(folder, limit=1)
+    split = load_split(require_shared(folder), limit=1)
     for service in split.services.values():
         template = service_template(service)
         assert {s.name for s in template.slots} == {s.name for s in input_slots(service)}

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from test_sgd_cases import DIALOGUE, SGD_DEV_DIR, SGD_MISSING, write_split
 
-from agents.sgd.data import load_split
 from errors import ConfigError
+from evals.sgd.data import load_split
+from tests.support.sgd import DIALOGUE, SGD_DEV_DIR, write_split
+from tests.support.shared import require_shared
 
 
 def test_sgd_data_loads_a_hand_made_split(tmp_path: Path) -> None:
@@ -21,9 +22,8 @@ def test_sgd_data_loads_a_hand_made_split(tmp_path: Path) -> None:
     assert state.slot_values == {"party_size": ["3"], "city": ["Oakland"]}
 
 
-@pytest.mark.skipif(not SGD_DEV_DIR.is_dir(), reason=SGD_MISSING)
 def test_sgd_data_loads_the_dev_subset_with_a_limit() -> None:
-    split = load_split(SGD_DEV_DIR, limit=3)
+    split = load_split(require_shared(SGD_DEV_DIR), limit=3)
     assert len(split.dialogues) == 3
     raw = json.loads((SGD_DEV_DIR / "dialogues.json").read_text(encoding="utf-8"))
     assert [d.dialogue_id for d in split.dialogues] == [d["dialogue_id"] for d in raw[:3]]

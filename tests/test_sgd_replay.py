@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from test_sgd_cases import SGD_DEV_DIR, SGD_MISSING, write_split
-
-from agents.sgd.data import load_split
-from agents.sgd.replay import DialogueReplayer, evaluate_split, predicted_values
-from agents.sgd.scorer import ALL_SERVICES
-from agents.tracker import SlotTracker
+from agents.tickets.tracking.tracker import SlotTracker
+from evals.sgd.data import load_split
+from evals.sgd.replay import DialogueReplayer, evaluate_split, predicted_values
+from evals.sgd.scorer import ALL_SERVICES
 from knowledge.encoder import Encoder
 from knowledge.keycache import KeyCache
 from state.models import SlotBelief, TicketState
+from tests.support.sgd import SGD_DEV_DIR, write_split
+from tests.support.shared import require_shared
 
 
 def test_sgd_replay_scores_one_frame_per_user_turn(tmp_path: Path, encoder: Encoder) -> None:
@@ -54,13 +53,14 @@ def test_sgd_replay_writes_categorical_values_and_free_text_spans(tmp_path: Path
     }
 
 
-@pytest.mark.skipif(not SGD_DEV_DIR.is_dir(), reason=SGD_MISSING)
 def test_sgd_replay_first_dev_dialogues_beat_the_empty_state(encoder: Encoder) -> None:
-    split = load_split(SGD_DEV_DIR, limit=3)
-    ticks: list[None] = []
-    result = evaluate_split(split, encoder, progress=lambda: ticks.append(None))
+    split = load_split(require_shared(SGD_DEV_DIR), limit=3)
+    ticks: list[tuple[int, int]] = []
+    result = evaluate_split(
+        split, encoder, progress=lambda _s, done, total: ticks.append((done, total))
+    )
     user_turns = sum(t.speaker == "USER" for d in split.dialogues for t in d.turns)
     overall = result.summary[ALL_SERVICES]
-    assert len(ticks) == 3
+    assert ticks == [(1, 3), (2, 3), (3, 3)]
     assert overall.frames == len(result.frames) == user_turns
     assert overall.jga > overall.empty_floor

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from agents.sgd.scorer import (
+from evals.sgd.scorer import (
     ALL_SERVICES,
     SlotKind,
     fuzzy_score,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.sgd.data import Dialogue, Service
-from agents.slot_reader.batch import SYSTEM, USER
-from agents.slot_reader.sgd_examples import DONTCARE, NONE, VALUE, turn_examples
+from agents.tickets.tracking.reader.batch import SYSTEM, USER
+from evals.sgd.data import Dialogue, Service
+from evals.slot_training.examples import DONTCARE, NONE, VALUE, turn_examples
 
 SERVICE = Service.model_validate(
     {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.slot_reader.net import ReaderNet, TopLayer
+from agents.tickets.tracking.reader.net import ReaderNet, TopLayer
 from knowledge.encoder import Encoder
 
 

@@ -7,7 +7,7 @@ import itertools
 import pytest
 import torch
 
-from agents.slot_reader.reader import best_span
+from agents.tickets.tracking.reader.reader import best_span
 
 
 @pytest.mark.parametrize(

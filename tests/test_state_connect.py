@@ -16,7 +16,7 @@ from errors import ConfigError, StateError
 from settings import Settings
 from state.connect import connect_url, embedded_for, redact, redis_client
 from state.store import SessionStore
-from tests.conftest import REPO, TEST_REDIS_URL
+from tests.support.env import REPO, TEST_REDIS_URL
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ _WRITE = """
     settings = settings_from_env()
     store = SessionStore.from_settings(redis_client(settings), settings)
     session = store.load_or_new("s")
-    session.notes["writer"] = "child"
+    session.last_route["child"] = 1.0
     store.save(session)
     print("saved", flush=True)
 """
@@ -93,7 +93,7 @@ def test_state_connect_embedded_data_outlives_the_last_process(embedded_settings
     assert child.returncode == 0 and "saved" in out
     store = SessionStore.from_settings(redis_client(embedded_settings), embedded_settings)
     loaded = store.load("s")
-    assert loaded is not None and loaded.notes == {"writer": "child"}
+    assert loaded is not None and loaded.last_route == {"child": 1.0}
 
 
 def test_state_connect_embedded_server_survives_a_killed_client(
@@ -105,4 +105,4 @@ def test_state_connect_embedded_server_survives_a_killed_client(
     child.wait(timeout=10)
     store = SessionStore.from_settings(redis_client(embedded_settings), embedded_settings)
     loaded = store.load("s")
-    assert loaded is not None and loaded.notes == {"writer": "child"}
+    assert loaded is not None and loaded.last_route == {"child": 1.0}

@@ -80,13 +80,13 @@ def test_state_store_run_redoes_a_turn_that_lost_a_race(
         if calls == 1:
             sneaky = other.load("s")
             assert sneaky is not None
-            sneaky.notes["other"] = "was here"
+            sneaky.last_route["other"] = 0.5
             other.save(sneaky)
-        session.notes["mine"] = calls
+        session.last_route["mine"] = float(calls)
         return calls
 
     result, saved = store.run("s", change)
-    assert result == 2 and saved.notes == {"other": "was here", "mine": 2} and saved.version == 3
+    assert result == 2 and saved.last_route == {"other": 0.5, "mine": 2.0} and saved.version == 3
 
 
 def test_state_store_run_gives_up_with_conflict_error(
@@ -191,6 +191,26 @@ def test_state_store_record_from_a_newer_version_is_left_alone(
     with pytest.raises(StateError, match="newer opsqkv"):
         store.load("s")
     assert redis_client.get(store.key("s")) == raw.encode()
+
+
+def test_state_store_version_1_record_keeps_its_offer_and_route(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """Sessions saved before `notes` became typed fields load with what they remembered."""
+    store = store_for(redis_client, redis_prefix)
+    at = "2026-01-02T03:04:05+00:00"
+    notes = {
+        "last_route": {"qa": 0.7, "cmdb": 0.3},
+        "offer": {"template": "incident", "symptom": "checkout hangs"},
+    }
+    old = {"schema_version": 1, "id": "s", "created_at": at, "updated_at": at, "notes": notes}
+    redis_client.set(store.key("s"), json.dumps(old))
+    loaded = store.load("s")
+    assert loaded is not None and loaded.last_route == {"qa": 0.7, "cmdb": 0.3}
+    assert loaded.offer is not None and loaded.offer.symptom == "checkout hangs"
+    store.save(loaded)
+    again = store.load("s")
+    assert again is not None and again.schema_version == 2 and again.offer == loaded.offer
 
 
 def test_state_store_lists_sessions_by_scan(redis_client: redis.Redis, redis_prefix: str) -> None:

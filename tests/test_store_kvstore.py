@@ -130,10 +130,10 @@ def test_store_open_reads_records_on_demand(encoder: Encoder, tmp_path: Path) ->
     _saved(tmp_path / "kb", encoder)
     store = _open(tmp_path / "kb", encoder)
     assert store.row_of("b") == 1 and store.record(1) == RECORDS[1]
-    assert store.rows_of_source("dns.md") == [2] and store.sources([2, 0]) == ["dns.md", "disk.md"]
+    assert store.rows_of_source("dns.md") == [2] and store.records_at([2, 0]) == RECORDS[2::-2]
     assert store.titles() == ["Disk full", "Nginx 502", "DNS"]
     store.delete(["a"])  # a change reads them all, then works as before
-    assert store.row_of("b") == 0 and store.sources([0]) == ["nginx.md"]
+    assert store.row_of("b") == 0 and store.records_at([0]) == [RECORDS[1]]
 
 
 def test_store_earlier_jsonl_format_still_opens_and_upgrades(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.templates import load_template_file, load_templates
+from agents.tickets.templates import load_template_file, load_templates
 from errors import ConfigError
 
 GOOD = """

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from agents.dialogue_cues import is_affirmation, is_correction, is_negation, mentions
-from agents.route_cues import asks_for_ticket, asks_how_to, without_ticket_request
-from agents.templates import load_templates
-from agents.ticket_commands import is_cancel, is_start_over, parse_edit
+from agents.lexicon import is_affirmation, is_cancel, is_correction, is_negation, is_start_over
+from agents.routing.cues import asks_for_ticket, asks_how_to, without_ticket_request
+from agents.tickets.commands import parse_edit
+from agents.tickets.templates import load_templates
+from agents.tickets.tracking.cues import mentions
 
 TEMPLATES = load_templates()
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agents.candidate_fit import RESULT_COUNT, context_phrase, counted_noun
-from agents.dialogue_cues import accepts
-from agents.templates import SlotSpec, TicketTemplate
-from agents.tracker import SlotTracker
-from agents.tracker_turn import question_clauses
+from agents.lexicon import accepts
+from agents.tickets.templates import SlotSpec, TicketTemplate
+from agents.tickets.tracking.candidate_fit import RESULT_COUNT, context_phrase, counted_noun
+from agents.tickets.tracking.tracker import SlotTracker
+from agents.tickets.tracking.turn import question_clauses
 from knowledge.encoder import Encoder
 from knowledge.keycache import KeyCache
 from state.models import SlotBelief, TicketState

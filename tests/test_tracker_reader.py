@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agents.extractors.entities import ListCatalog
-from agents.slot_reader import SlotReader
-from agents.templates import load_templates
-from agents.tracker import SlotTracker
+from agents.tickets.templates import load_templates
+from agents.tickets.tracking.normalisers.entities import ListCatalog
+from agents.tickets.tracking.reader import SlotReader
+from agents.tickets.tracking.tracker import SlotTracker
 from knowledge.encoder import Encoder
 from knowledge.keycache import KeyCache
 from state.models import SlotBelief, TicketState

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from agents.extractors.entities import ListCatalog
-from agents.templates import EnumValue, SlotSpec, TicketTemplate, load_templates
-from agents.tracker import SlotTracker
+from agents.tickets.templates import EnumValue, SlotSpec, TicketTemplate, load_templates
+from agents.tickets.tracking.normalisers.entities import ListCatalog
+from agents.tickets.tracking.tracker import SlotTracker
 from knowledge.encoder import Encoder
-from knowledge.keycache import KeyCache
 from state.models import TicketState
+from tests.support.clock import NOW
+from tests.support.keys import shared_keys
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TEMPLATES = load_templates()
 INCIDENT = TEMPLATES["incident"]
-
-
-def shared_keys(encoder: Encoder, factory: pytest.TempPathFactory) -> KeyCache:
-    """One on-disk key cache for every ticket test module: slot keys are encoded once a run."""
-    return KeyCache(encoder, factory.getbasetemp() / "ticket-keys")
 
 
 @pytest.fixture(scope="module")

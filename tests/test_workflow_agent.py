@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from agents.template_chooser import TemplateChooser
-from agents.templates import load_templates
-from agents.tracker import SlotTracker
-from agents.workflow import TicketAgent, TicketReply
+from agents.tickets.chooser import TemplateChooser
+from agents.tickets.policy import TicketAgent, TicketReply
+from agents.tickets.templates import load_templates
+from agents.tickets.tracking.tracker import SlotTracker
 from errors import InputError
 from knowledge.encoder import Encoder
 from state.models import Session, Turn
-from tests.test_tracker_update import shared_keys
-
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+from tests.support.clock import NOW
+from tests.support.keys import shared_keys
 
 
 @pytest.fixture(scope="module")

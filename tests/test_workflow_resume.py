@@ -13,33 +13,34 @@ from pathlib import Path
 
 import pytest
 
-from agents.ticket_setup import open_ticket_desk
+from agents import OpsBot
 from knowledge.encoder import Encoder
 from settings import Settings
 from state.connect import embedded_for
-from tests.conftest import REPO
+from tests.support.env import REPO
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 # Two turns of an incident, then it waits to be killed: no clean exit, no goodbye to Redis.
 CHILD = """
-    import time
+    import sys, time
     from datetime import UTC, datetime
-    from agents.ticket_setup import open_ticket_desk
-    from knowledge.encoder import Encoder
-    from settings import settings_from_env
+    from agents import OpsBot
+    from settings import Settings
     now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    desk = open_ticket_desk(settings_from_env(), Encoder())
-    desk.turn("ops-42", "I need to open an incident", now=now)
-    desk.turn("ops-42", "payment-api is down since 09:40, sev2", now=now)
+    settings = Settings.model_validate_json(sys.argv[1])
+    bot = OpsBot.open(settings=settings)
+    bot.handle("ops-42", "I need to open an incident", now=now)
+    bot.handle("ops-42", "payment-api is down since 09:40, sev2", now=now)
     print("mid-ticket", flush=True)
     time.sleep(120)
 """
 
 
 @pytest.fixture
-def embedded_settings(home: Path) -> Iterator[Settings]:
-    settings = Settings(home=home)
+def embedded_settings(home: Path, built_home: Path) -> Iterator[Settings]:
+    """The embedded Redis in a fresh home; the KB and CMDB already built in the bots' home."""
+    settings = Settings(home=home, kb_path=built_home / "kb", cmdb_file=built_home / "cmdb.sqlite")
     yield settings
     embedded_for(settings.redis_db_path).leave()
 
@@ -50,7 +51,7 @@ def test_workflow_resume_after_the_process_is_killed(
     env = {**os.environ, "OPSQKV_HOME": str(embedded_settings.home), "PYTHONPATH": str(REPO)}
     env.pop("OPSQKV_REDIS_URL", None)
     child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(CHILD)],
+        [sys.executable, "-c", textwrap.dedent(CHILD), embedded_settings.model_dump_json()],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -61,15 +62,17 @@ def test_workflow_resume_after_the_process_is_killed(
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-    desk = open_ticket_desk(embedded_settings, encoder)
-    resumed = desk.turn("ops-42", "customers can't pay", now=NOW)
-    assert resumed.reply.event == "confirming"
-    assert [t.text for t in resumed.session.history if t.role == "user"] == [
+    bot = OpsBot.open(settings=embedded_settings, encoder=encoder)
+    resumed = bot.handle("ops-42", "customers can't pay", now=NOW)
+    session = bot.session("ops-42")
+    assert resumed.agent == "ticket" and resumed.ticket is not None
+    assert resumed.ticket.phase == "confirming" and session is not None
+    assert [t.text for t in session.history if t.role == "user"] == [
         "I need to open an incident",
         "payment-api is down since 09:40, sev2",
         "customers can't pay",
     ]
-    done = desk.turn("ops-42", "yes", now=NOW).reply.submitted
+    done = bot.handle("ops-42", "yes", now=NOW).submitted
     assert done is not None and done.values == {
         "service": "payment-api",
         "severity": "P2",

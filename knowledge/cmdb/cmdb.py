@@ -12,21 +12,22 @@ from typing import Any
 from rapidfuzz import process
 
 from errors import CMDBError
-from knowledge.cmdb import plan
-from knowledge.cmdb.keys import KeyTable
-from knowledge.cmdb.linking import Linker
+from knowledge.cmdb.language import KeyTable, Linker, QuestionParser
 from knowledge.cmdb.loadfile import check_consistency, read_load_file, validate_load
 from knowledge.cmdb.models import CMDBQuery, Direction, Hop, LoadFile
-from knowledge.cmdb.parse import QuestionParser
 from knowledge.cmdb.results import CMDBResult, Edge, Item, Parsed, Topology
 from knowledge.cmdb.schema import Schema, summarize
 from knowledge.cmdb.semantic import rank
 from knowledge.cmdb.sensitive import DEFAULT_SENSITIVE_PATTERN, SensitivePolicy
+from knowledge.cmdb.sql import count_sql, select_sql, stats_sql
 from knowledge.cmdb.stats import estate_summary, stats_from_rows
-from knowledge.cmdb.store import Progress, Store
+from knowledge.cmdb.store import Store
+from knowledge.default_encoder import default_encoder
 from knowledge.encoder import Encoder
 from knowledge.input_text import require_unicode
 from knowledge.keycache import KeyCache
+from knowledge.progress import Progress
+from settings import Settings
 
 OWN_FIELDS = ("name", "id", "type")
 MAX_NODES = 80  # items a topology picture shows
@@ -50,11 +51,13 @@ class CMDB:
         store: Store,
         *,
         encoder: Encoder | None = None,
+        settings: Settings | None = None,
         cache_dir: Path | None = None,
         sensitive_pattern: str = DEFAULT_SENSITIVE_PATTERN,
     ) -> None:
         self.store = store
-        self.encoder = encoder
+        self._encoder = encoder
+        self._settings = settings
         self.cache_dir = cache_dir
         self.pattern = sensitive_pattern
         self._lock = threading.RLock()
@@ -71,14 +74,32 @@ class CMDB:
         *,
         create: bool = False,
         encoder: Encoder | None = None,
+        settings: Settings | None = None,
         cache_dir: str | Path | None = None,
         sensitive_pattern: str = DEFAULT_SENSITIVE_PATTERN,
     ) -> CMDB:
-        """Open the SQLite CMDB at `path` (made when `create`); `encoder` is needed to ask."""
+        """Open the SQLite CMDB at `path` (made when `create`).
+
+        Without `encoder`, questions use the shared default encoder of `settings` (the
+        environment's when None), loaded on the first question, not here.
+        """
         SensitivePolicy(sensitive_pattern)  # a bad pattern fails here, not on first use
         store = Store(Path(path), create=create)
         folder = Path(cache_dir) if cache_dir is not None else None
-        return cls(store, encoder=encoder, cache_dir=folder, sensitive_pattern=sensitive_pattern)
+        return cls(
+            store,
+            encoder=encoder,
+            settings=settings,
+            cache_dir=folder,
+            sensitive_pattern=sensitive_pattern,
+        )
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder questions are read with (the shared default one unless given)."""
+        if self._encoder is None:
+            self._encoder = default_encoder(self._settings)
+        return self._encoder
 
     def close(self) -> None:
         """Close the database file."""
@@ -162,8 +183,6 @@ class CMDB:
 
     def parser(self) -> QuestionParser:
         """The question parser for the current contents (keys from the static key cache)."""
-        if self.encoder is None:
-            raise CMDBError("asking the CMDB needs the encoder; open it with encoder=Encoder()")
         self._refresh()
         with self._lock:
             if self._parser is None or self._parser_for != self._built_for:
@@ -244,7 +263,7 @@ class CMDB:
         if query.text:
             return self._run_semantic(query, parsed)
         if query.agg is not None or query.group_by:
-            compiled = plan.stats_sql(query, schema)
+            compiled = stats_sql(query, schema)
             stats = stats_from_rows(query, self.store.rows(compiled.sql, compiled.params))
             listing = query.model_copy(update={"agg": None, "agg_attr": None, "group_by": []})
             return CMDBResult(query, total=sum(r.count for r in stats.rows), stats=stats,
@@ -252,13 +271,13 @@ class CMDB:
         rids = self._rids(query)
         total = len(rids)
         if query.limit is not None:
-            counted = plan.count_sql(query, schema)
+            counted = count_sql(query, schema)
             total = int(self.store.rows(counted.sql, counted.params)[0][0])
         return CMDBResult(query, total=total, parsed=parsed,
                           fetch=lambda n: self.store.items_by_rid(rids[:n] if n else rids, self._hidden))  # fmt: skip
 
     def _rids(self, query: CMDBQuery, *, with_limit: bool = True) -> list[int]:
-        compiled = plan.select_sql(query, self._schema, with_limit=with_limit)
+        compiled = select_sql(query, self._schema, with_limit=with_limit)
         return [int(r[0]) for r in self.store.rows(compiled.sql, compiled.params)]
 
     def _items_for(self, query: CMDBQuery, first: int | None = None) -> list[Item]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from errors import CMDBError
 from knowledge.cmdb.cmdb import CMDB, LoadReport
 from knowledge.cmdb.demo import generate
-from knowledge.cmdb.store import Progress
 from knowledge.encoder import Encoder
+from knowledge.progress import Progress
 from settings import Settings
 
 DEFAULT_DEMO_HOSTS = 500
@@ -26,7 +26,13 @@ def open_default(
 
     Returns the CMDB and whether the demo was loaded just now.
     """
-    cmdb = CMDB.open(settings.cmdb_path, create=True, encoder=encoder, cache_dir=settings.cache_dir)
+    cmdb = CMDB.open(
+        settings.cmdb_path,
+        create=True,
+        encoder=encoder,
+        settings=settings,
+        cache_dir=settings.cache_dir,
+    )
     if cmdb.store.count_items() > 0:
         return cmdb, False
     load_demo(cmdb, hosts=hosts, seed=seed, progress=progress)

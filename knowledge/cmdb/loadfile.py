@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from errors import CMDBError
 from knowledge.cmdb.models import LoadFile, Scalar
+from knowledge.progress import Progress
 
 CHUNK = 20_000  # items validated at a time, between progress reports
-Progress = Callable[[str, int, int], None]
 
 
 def value_class(value: Scalar) -> str:

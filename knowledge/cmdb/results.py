@@ -162,3 +162,16 @@ class CMDBResult:
             "items": [it.to_dict() for it in items],
             "stats": None if self.stats is None else self.stats.to_dict(),
         }
+
+
+def table_columns(items: list[Item], result: CMDBResult) -> list[str]:
+    """Attributes to show: those the question used first, then the rest by frequency."""
+    query = result.query
+    asked = [c.attr for c in query.filters] + [c.attr for g in query.any_of for c in g]
+    asked += query.columns + query.group_by + ([query.sort.attr] if query.sort else [])
+    counts: dict[str, int] = {}
+    for it in items:
+        for key in it.attrs:
+            counts[key] = counts.get(key, 0) + 1
+    rest = sorted(counts, key=lambda k: (-counts[k], k))
+    return [c for c in dict.fromkeys([*asked, *rest]) if c in counts]

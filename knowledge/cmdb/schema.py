@@ -8,11 +8,11 @@ large CMDB never rescans it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.cmdb.sensitive import SensitivePolicy
+from knowledge.progress import Progress
 
 MAX_CATEGORIES = 200  # more distinct texts than this: an identifier (ip, serial), not a category
 
@@ -93,7 +93,7 @@ class Schema:
 def summarize(
     conn: sqlite3.Connection,
     policy: SensitivePolicy,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Scan the stored CMDB into the JSON summary `Schema.from_json` reads."""
     report = progress or (lambda phase, done, total: None)

@@ -12,8 +12,7 @@ import re
 import torch
 
 from knowledge.attention import scaled_scores, top_k
-from knowledge.cmdb.lexicon import humanize, type_texts
-from knowledge.cmdb.linking import Linker
+from knowledge.cmdb.language import Linker, humanize, type_texts
 from knowledge.cmdb.results import Item
 
 NAME_WEIGHT = 2.0  # the name says most about what an item is for

@@ -18,8 +18,8 @@ from typing import Any
 from errors import CMDBError
 from knowledge.cmdb.models import LoadFile, Scalar
 from knowledge.cmdb.results import Item
+from knowledge.progress import Progress
 
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
 SCHEMA_VERSION = "1"
 _DDL = """
 CREATE TABLE IF NOT EXISTS items(

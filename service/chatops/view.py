@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from agents.identity import Agent
 from agents.qa import Citation
 from agents.turns import BACK_TO_TICKET
-from agents.workflow import AGENT_NAME
 from service.api_models import ReplyOut, SlotView, TicketPanel
 
 MAX_CITATIONS = 10
@@ -16,7 +16,7 @@ def answer_parts(reply: ReplyOut) -> list[tuple[str, bool]]:
     Mid-ticket, an answer (Markdown) is followed by the ticket's question again (plain),
     as the terminal chat shows it.
     """
-    if reply.agent == AGENT_NAME:
+    if reply.agent == Agent.TICKET:
         return [(reply.text, False)]
     answer, sep, back = reply.text.rpartition(f"\n\n{BACK_TO_TICKET}")
     if sep:

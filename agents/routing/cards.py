@@ -1,0 +1,113 @@
+"""The router's cards for the built-in agents; ticket templates bring their own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from agents.identity import ticket_card
+from agents.routing.router import AgentCard, Router
+from knowledge.encoder import Encoder
+from knowledge.keycache import KeyCache
+
+QA_CARD = AgentCard(
+    name="qa",
+    description=(
+        "Answers how-to and troubleshooting questions from the runbooks: how to diagnose, "
+        "debug, tune or fix an error, an alert, a symptom or a procedure."
+    ),
+    examples=(
+        "how do I fix this error",
+        "what should I check when the service is slow",
+        "how to troubleshoot high latency",
+        "what does this alert mean and what do I do",
+        "steps to recover from a failed node",
+        "why does the process keep crashing",
+        "how do I tune the garbage collector",
+        "what is the procedure to rotate credentials",
+        "how can I tell what is using all the memory",
+        "runbook for a full disk",
+        "how do I debug connection timeouts",
+        "best way to investigate packet drops",
+        "what causes this and how do I resolve it",
+        "how to configure log rotation",
+        "how do I restore from backup",
+    ),
+)
+
+CMDB_CARD = AgentCard(
+    name="cmdb",
+    description=(
+        "Looks up configuration items in the CMDB inventory: lists and counts hosts, services, "
+        "databases, caches, queues, load balancers and clusters filtered by environment, "
+        "datacenter, owner, os or metrics; shows dependencies and topology."
+    ),
+    examples=(
+        "list prod hosts in sh-1",
+        "which hosts have cpu usage over 80%",
+        "how many servers per datacenter",
+        "show all databases in staging",
+        "what does checkout-service depend on",
+        "which machines does the api run on",
+        "hosts with more than 32 GB of memory",
+        "count services by owner",
+        "top 5 hosts by disk usage",
+        "ip address of a host",
+        "show the topology of a service",
+        "average memory of hosts per environment",
+        "caches not in production",
+        "which team owns this database",
+        "inventory of load balancers",
+    ),
+)
+
+HELP_CARD = AgentCard(
+    name="help",
+    description="Small talk and help: greetings, thanks, goodbyes, what the bot can do.",
+    examples=(
+        "hi",
+        "hello",
+        "thanks",
+        "thank you",
+        "bye",
+        "what can you do",
+        "help me use this",
+        "who are you",
+        "which commands are there",
+        "ok great",
+        "good afternoon",
+        "are you a bot",
+    ),
+)
+
+BUILT_IN_CARDS = (QA_CARD, CMDB_CARD, HELP_CARD)
+
+
+class RoutableTemplate(Protocol):
+    """What the router reads of a ticket template (routing never imports the tickets package)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def examples(self) -> Sequence[str]: ...
+
+
+def router_for(
+    encoder: Encoder, templates: Iterable[RoutableTemplate], key_cache: KeyCache | None = None
+) -> Router:
+    """The router OpsBot builds: built-in cards plus one card per ticket template."""
+    cards = [*BUILT_IN_CARDS, *(template_card(t) for t in templates)]
+    return Router(cards, key_cache or KeyCache(encoder, None))
+
+
+def template_card(template: RoutableTemplate) -> AgentCard:
+    """A ticket template as the router sees it."""
+    return AgentCard(
+        name=ticket_card(template.name),
+        description=f"{template.title}: {template.description}",
+        examples=tuple(template.examples),
+    )

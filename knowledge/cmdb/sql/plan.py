@@ -1,0 +1,133 @@
+"""Whole statements for a `CMDBQuery`: which restriction drives the scan, then the select,
+count and grouped-statistics SQL around it (see compile.py for the parts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.cmdb.models import CMDBQuery
+from knowledge.cmdb.schema import Schema
+from knowledge.cmdb.sql.compile import Compiled, Part, query_parts
+
+DRIVE_SHARE = 0.3  # a source yielding more than this share of all items is not worth driving
+_AGG_SQL = {"avg": "AVG", "sum": "SUM", "min": "MIN", "max": "MAX"}
+_OWN = {"name": "i.name", "id": "i.id", "type": "i.type"}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """FROM and WHERE of a query, apart, so joins can go between them."""
+
+    source: Compiled  # "FROM ..." text
+    where: Compiled  # conditions, without the keyword
+    driven: bool = False  # True when a selective condition is the outer loop
+
+    def sql(self, select: str, joins: Compiled | None = None, tail: str = "") -> Compiled:
+        """`SELECT select FROM ... [joins] WHERE ... tail`, parameters in text order."""
+        join_sql, join_params = (joins.sql, joins.params) if joins else ("", ())
+        return Compiled(
+            f"SELECT {select} {self.source.sql}{join_sql} WHERE {self.where.sql}{tail}",
+            (*self.source.params, *join_params, *self.where.params),
+        )
+
+
+def scan(query: CMDBQuery, schema: Schema, *, drive: bool = True) -> Scan:
+    """Drive from the most selective source when one is selective enough, else scan items."""
+    parts = query_parts(query, schema)
+    total = max(sum(schema.types.values()), 1)
+    drivers = [p for p in parts if p.source is not None and p.estimate <= DRIVE_SHARE * total]
+    drivers = drivers if drive else []
+    driver: Part | None = min(drivers, key=lambda p: p.estimate) if drivers else None
+    checks = [p.check for p in parts if p is not driver]
+    if driver is not None and driver.source is not None:
+        # CROSS JOIN keeps the driver as the outer loop; each candidate is then checked
+        # with primary-key lookups only.
+        source = Compiled(
+            f"FROM ({driver.source.sql}) AS d CROSS JOIN items AS i", driver.source.params
+        )
+        checks.insert(0, Compiled("i.rid = d.rid"))
+    else:
+        source = Compiled("FROM items AS i")
+    where = " AND ".join(c.sql for c in checks) or "1"
+    params = tuple(p for c in checks for p in c.params)
+    return Scan(source, Compiled(where, params), driven=driver is not None)
+
+
+def _attr_join(alias: str, attr: str) -> tuple[str, Compiled]:
+    """(column expression, LEFT JOIN) reading one attribute of each item."""
+    if attr in _OWN:
+        return _OWN[attr], Compiled("")
+    return alias, Compiled(
+        f" LEFT JOIN attrs {alias} ON {alias}.item = i.rid AND {alias}.key = ?", (attr,)
+    )
+
+
+def _joins(parts: list[Compiled]) -> Compiled:
+    return Compiled("".join(p.sql for p in parts), tuple(x for p in parts for x in p.params))
+
+
+def select_sql(query: CMDBQuery, schema: Schema, *, with_limit: bool = True) -> Compiled:
+    """Row ids of matching items in answer order, limited if asked.
+
+    Sorted answers order by the attribute, ties by row id in the same direction, items
+    without the attribute last; a top-N ('10 busiest hosts') leaves those out and, when no
+    condition is selective, walks the attribute's index from the top and stops at N.
+    """
+    sort, limit = query.sort, query.limit if with_limit else None
+    if sort is None:
+        compiled = scan(query, schema).sql("i.rid", tail=" ORDER BY i.rid")
+        return _limited(compiled, limit)
+    info = schema.attrs.get(sort.attr)
+    direction = "DESC" if sort.descending else "ASC"
+    if sort.attr in _OWN:
+        order = f" ORDER BY {_OWN[sort.attr]} {direction}, i.rid {direction}"
+        return _limited(scan(query, schema).sql("i.rid", tail=order), limit)
+    column = f"s.{'num' if info is not None and info.numeric else 'txt'}"
+    order = f" ORDER BY {column} {direction}, i.rid {direction}"
+    if limit is None:
+        join = Compiled(" LEFT JOIN attrs s ON s.item = i.rid AND s.key = ?", (sort.attr,))
+        last = f" ORDER BY {column} {direction} NULLS LAST, i.rid {direction}"
+        return scan(query, schema).sql("i.rid", join, last)
+    plan = scan(query, schema)
+    if plan.driven:
+        join = Compiled(" JOIN attrs s ON s.item = i.rid AND s.key = ?", (sort.attr,))
+        return _limited(plan.sql("i.rid", join, order), limit)
+    # No selective condition: the attribute's index gives the order, the checks filter.
+    every = scan(query, schema, drive=False)
+    ranked = Scan(Compiled("FROM attrs AS s CROSS JOIN items AS i", ()),
+                  Compiled(f"s.key = ? AND i.rid = s.item AND {every.where.sql}", (sort.attr, *every.where.params)))  # fmt: skip
+    return _limited(ranked.sql("i.rid", tail=order.replace("i.rid", "s.item")), limit)
+
+
+def _limited(compiled: Compiled, limit: int | None) -> Compiled:
+    if limit is None:
+        return compiled
+    return Compiled(compiled.sql + " LIMIT ?", (*compiled.params, limit))
+
+
+def count_sql(query: CMDBQuery, schema: Schema) -> Compiled:
+    """How many items match, ignoring sort and limit."""
+    return scan(query, schema).sql("COUNT(*)")
+
+
+def stats_sql(query: CMDBQuery, schema: Schema) -> Compiled:
+    """Grouped count (and avg/sum/min/max of `agg_attr`) over the matching items, biggest first."""
+    plan = scan(query, schema)
+    columns: list[str] = []
+    joins: list[Compiled] = []
+    for n, attr in enumerate(query.group_by):
+        column, join = _attr_join(f"g{n}", attr)
+        columns.append(column if attr in _OWN else f"{column}.txt")
+        joins.append(join)
+    value = "NULL"
+    if query.agg in _AGG_SQL and query.agg_attr is not None:
+        _, join = _attr_join("v", query.agg_attr)
+        joins.append(join)
+        value = f"{_AGG_SQL[query.agg]}(v.num)"
+    select = ", ".join([*columns, "COUNT(*)", value])
+    tail = ""
+    if columns:
+        ranked = len(columns) + (2 if value != "NULL" else 1)
+        keys = ", ".join(str(k + 1) for k in range(len(columns)))
+        tail = f" GROUP BY {keys} ORDER BY {ranked} DESC, {keys}"
+    return plan.sql(select, _joins(joins), tail)
