@@ -5,16 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from commands.common import console, encoder_for, err_console, settings_of
+from commands.common import console, encoder_for, err_console, progress_bars, settings_of
 from errors import CMDBError, InputError
 from knowledge.cmdb import CMDB, CMDBResult, Topology, load_demo, open_default, table_columns
 from knowledge.cmdb import Progress as ProgressFn
@@ -31,26 +29,9 @@ Out = Annotated[
 ]
 
 
-@contextmanager
-def _progress() -> Iterator[ProgressFn]:
-    """A rich progress bar on stderr, one line per phase (generating, items, indexing...)."""
-    bars = Progress(
-        TextColumn("{task.description:<11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-    )
-    tasks: dict[str, int] = {}
-
-    def update(phase: str, done: int, total: int) -> None:
-        if phase not in tasks:
-            tasks[phase] = int(bars.add_task(phase, total=total))
-        bars.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
-
-    with bars:
-        yield update
+def _progress() -> AbstractContextManager[ProgressFn]:
+    """Rich progress bars on stderr, one line per phase (generating, items, indexing...)."""
+    return progress_bars(keep=True)
 
 
 def _open(ctx: typer.Context, *, ask: bool) -> CMDB:

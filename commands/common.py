@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from knowledge.default_encoder import default_encoder, is_loaded
 from knowledge.encoder import Encoder
+from knowledge.progress import Progress
 from settings import Settings
 
 console = Console(highlight=False)
@@ -27,3 +33,33 @@ def encoder_for(settings: Settings) -> Encoder:
         with err_console.status("loading the encoder model…"):
             return default_encoder(settings)
     return default_encoder(settings)
+
+
+@contextmanager
+def progress_bars(
+    *, labels: Mapping[str, str] | None = None, keep: bool = False
+) -> Iterator[Progress]:
+    """Rich bars on stderr for a `knowledge.progress.Progress`: one bar per stage, shown from
+    the stage's first report (so quick work shows nothing); `keep` leaves them on screen."""
+    names = labels or {}
+    bars = RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=not keep,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            bars.start()
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(names.get(stage, stage), total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    try:
+        yield report
+    finally:
+        bars.stop()

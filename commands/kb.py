@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from agents.qa import Answer, QAAgent
-from commands.common import console, encoder_for, err_console, settings_of
+from commands.common import console, encoder_for, err_console, progress_bars, settings_of
 from errors import ConfigError, InputError
 from knowledge.kb import DEFAULT_MODE, SEARCH_MODES, Hit, KnowledgeBase, open_default_kb
 from knowledge.keycache import KeyCache
@@ -34,26 +33,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document in
 @contextmanager
 def _encoding_progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr that appears only once something is being encoded."""
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-    task: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not task:
-            progress.start()
-            task.append(progress.add_task(label, total=total))
-        progress.update(task[0], completed=done, total=total)
-
-    try:
-        yield advance
-    finally:
-        progress.stop()
+    with progress_bars() as report:
+        yield lambda done, total: report(label, done, total)
 
 
 def _open_kb(ctx: typer.Context, kb_dir: Path | None, *, create: bool = False) -> KnowledgeBase:

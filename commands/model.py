@@ -6,17 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from commands.common import console, err_console, settings_of
+from commands.common import console, progress_bars, settings_of
 from knowledge.models import CATALOG, read_conventions
 
 app = typer.Typer(no_args_is_help=True, help="Install and list encoder models.")
@@ -48,22 +40,7 @@ def install(
     from knowledge.models import install_model
 
     settings = settings_of(ctx)
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(_STAGES.get(stage, stage), total=total)
-        progress.update(tasks[stage], completed=done, total=total)
-
-    with progress:
+    with progress_bars(labels=_STAGES) as report:
         folder = install_model(name, settings.models_dir, source=from_file, progress=report)
     console.print(f"installed {name} in {folder}")
     console.print(f"use it with: opsqkv --model {name} …  or  OPSQKV_MODEL={name}")
