@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from errors import StoreError
 from knowledge.index import ExactIndex
+from knowledge.store_files import read_saved_model
 
 log = logging.getLogger(__name__)
 
@@ -329,12 +330,7 @@ def _as_numpy(vectors: torch.Tensor) -> np.ndarray:
 
 
 def _read_meta(path: Path) -> _Meta:
-    try:
-        return _Meta.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as e:
-        raise StoreError(
-            f"{path} is unreadable ({str(e).splitlines()[0]}); delete it to rebuild the ANN index"
-        ) from e
+    return read_saved_model(path, _Meta, "delete it to rebuild the ANN index")
 
 
 def _stale_reason(folder: Path, keys: torch.Tensor) -> str | None:

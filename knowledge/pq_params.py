@@ -12,8 +12,9 @@ import faiss
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from errors import ConfigError, StoreError
+from errors import ConfigError
 from knowledge.ann import keys_digest
+from knowledge.store_files import read_saved_model
 
 SCHEMA_VERSION = 1
 KIND = "ivfpq"
@@ -78,12 +79,7 @@ def new_faiss(dim: int, m: int, nlist: int, p: PqParams) -> faiss.Index:
 
 
 def read_meta(path: Path) -> SavedMeta:
-    try:
-        return SavedMeta.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as e:
-        raise StoreError(
-            f"{path} is unreadable ({str(e).splitlines()[0]}); delete it to rebuild the index"
-        ) from e
+    return read_saved_model(path, SavedMeta, "delete it to rebuild the index")
 
 
 def stale_reason(folder: Path, keys: torch.Tensor) -> str | None:

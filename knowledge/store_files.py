@@ -14,7 +14,7 @@ import shutil
 import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import torch
@@ -43,6 +43,17 @@ class Manifest(BaseModel):
     dtype: KeyDtype
     count: int
     records: Literal["jsonl", "sqlite"] = "jsonl"  # how records-<gen>.* is stored
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def read_saved_model(path: Path, model: type[_Model], fix: str) -> _Model:
+    """A pydantic record saved as JSON at `path`; StoreError saying `fix` when unreadable."""
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
+        raise StoreError(f"{path} is unreadable ({str(e).splitlines()[0]}); {fix}") from e
 
 
 def keys_name(generation: int) -> str:
