@@ -81,11 +81,31 @@ def main(
         Path | None,
         typer.Option(help="Extra folder of ticket templates (*.yaml) (env OPSQKV_TEMPLATES)."),
     ] = None,
+    kb_index: Annotated[
+        str | None,
+        typer.Option(
+            help="How the KB finds the nearest passages: auto (exact, then HNSW, then IVF-PQ "
+            "as it grows), exact, ann, compressed, or milvus (env OPSQKV_KB_INDEX)."
+        ),
+    ] = None,
+    milvus_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="Milvus for the KB's vectors: a milvus-lite folder ending in .db (one process; "
+            "default <kb>/milvus.db) or a server/cluster URL such as http://milvus:19530; "
+            "selects --kb-index milvus unless another kind is given (env OPSQKV_MILVUS_URI)."
+        ),
+    ] = None,
 ) -> None:
     """Build the one Settings object every command receives."""
     try:
         ctx.obj = settings_from_env(
-            home=home, redis_url=redis_url, model_path=model, templates_dir=templates
+            home=home,
+            redis_url=redis_url,
+            model_path=model,
+            templates_dir=templates,
+            kb_index=kb_index,
+            milvus_uri=milvus_uri,
         )
     except OpsqkvError as e:
         err_console.print(f"[bold red]error:[/] {e}", markup=True, soft_wrap=True)

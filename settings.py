@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,10 +31,23 @@ class Settings(BaseModel):
     reader_path: Path | None = Field(default=None, description="None: the shipped slot reader")
     kb_path: Path | None = Field(default=None, description="None: <home>/kb")
     cmdb_file: Path | None = Field(default=None, description="None: <home>/cmdb.sqlite")
+    cmdb_url: str | None = Field(
+        default=None, description="postgresql://... for a PostgreSQL CMDB; None: the cmdb_file"
+    )
+    # The kinds of knowledge/index.py's factory (tests/test_kb_milvus.py keeps them in step).
+    kb_index: Literal["auto", "exact", "ann", "compressed", "milvus"] = "auto"
+    milvus_uri: str | None = Field(
+        default=None, description="milvus-lite folder (*.db) or server URL; None: <kb>/milvus.db"
+    )
 
     @property
     def kb_dir(self) -> Path:
         return self.kb_path or self.home / "kb"
+
+    @property
+    def kb_index_kind(self) -> str:
+        """The KB's index kind: a Milvus URI alone selects "milvus", an explicit kind wins."""
+        return "milvus" if self.milvus_uri and self.kb_index == "auto" else self.kb_index
 
     @property
     def cmdb_path(self) -> Path:
@@ -62,6 +76,9 @@ def settings_from_env(**overrides: object) -> Settings:
         "model_path": env.get("OPSQKV_MODEL") or None,
         "templates_dir": env.get("OPSQKV_TEMPLATES") or None,
         "reader_path": env.get("OPSQKV_SLOT_READER") or None,
+        "cmdb_url": env.get("OPSQKV_CMDB_URL") or None,
+        "kb_index": env.get("OPSQKV_KB_INDEX") or "auto",
+        "milvus_uri": env.get("OPSQKV_MILVUS_URI") or None,
     }
     if ttl := env.get("OPSQKV_SESSION_TTL"):
         values["session_ttl_s"] = ttl

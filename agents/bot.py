@@ -121,9 +121,9 @@ class OpsBot:
         say("connecting to Redis")
         client = client if client is not None else redis_client(settings)
         say("opening the knowledge base")
-        kb = open_default_kb(settings, encoder)
+        kb = open_default_kb(settings, encoder, progress=report)  # a first start builds it
         say("opening the CMDB")
-        cmdb, _ = open_default(settings, encoder)
+        cmdb, _ = open_default(settings, encoder, progress=report)
         say("preparing the agents")
         tickets = ticket_agent(settings, encoder, entities=cmdb)
         router = router_for(

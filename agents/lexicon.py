@@ -37,10 +37,12 @@ MONTHS = {
     "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
     "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# With the short forms, for date slots; a datetime phrase takes only the full names.
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+    **{name: day for day, name in enumerate(WEEKDAY_NAMES)},
+    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4,
+    "sat": 5, "sun": 6,
 }  # fmt: skip
 
 
@@ -63,6 +65,22 @@ _NEGATE = re.compile(
     r"^\W*(?:no|nope|nah|not\s+(?:yet|quite|really)|wrong|incorrect|don'?t|do\s+not)\b\W*$",
     re.IGNORECASE,
 )
+
+
+# The same in Chinese. Each pattern needs a Chinese word, so English reads as before.
+_CORRECTION_ZH = re.compile(r"^\W*(?:不对|不是|错了|说错了|更正|搞错了)|改成|改为|应该是|而是")
+_YES_ZH = r"(?:是的?|对的?|对|好的?|好吧|可以|行|没问题|确认|确定|提交吧?|就这样|没错|嗯+|OK吧)"
+_AFFIRM_ZH = re.compile(
+    rf"^\W*{_YES_ZH}(?:\W*(?:{_YES_ZH}|谢谢|麻烦了|请提交|直接提交|帮我提交))*\W*$",
+    re.IGNORECASE,
+)
+_NEGATE_ZH = re.compile(r"^\W*(?:不是|不对|不|没有|还没|不行|错了)\W*$")
+_CANCEL_WORD_ZH = r"(?:取消|算了|不用了|不要了|放弃|撤销|作废)(?:吧|掉)?"
+_CANCEL_ZH = re.compile(
+    rf"^\W*(?:请)?{_CANCEL_WORD_ZH}(?:\W*{_CANCEL_WORD_ZH})*"
+    r"(?:这个|这张)?(?:工单|单子|申请|变更|事件|请求)?(?:吧|了)?\W*$"
+)
+_START_OVER_ZH = re.compile(r"^\W*(?:重新开始|重来|从头开始|从头再来|重新填)(?:吧)?\W*$")
 
 
 # A boolean slot's values ("enabled", "off").
@@ -92,27 +110,27 @@ _START_OVER = re.compile(
 
 def is_correction(text: str) -> bool:
     """Whether the user is correcting something said before ("no, make it P1")."""
-    return bool(_CORRECTION.search(text))
+    return bool(_CORRECTION.search(text) or _CORRECTION_ZH.search(text))
 
 
 def is_affirmation(text: str) -> bool:
     """A plain yes ("yes", "sounds good", "ok, submit it")."""
-    return bool(_AFFIRM.match(text))
+    return bool(_AFFIRM.match(text) or _AFFIRM_ZH.match(text))
 
 
 def is_negation(text: str) -> bool:
     """A plain no ("no", "not yet")."""
-    return bool(_NEGATE.match(text))
+    return bool(_NEGATE.match(text) or _NEGATE_ZH.match(text))
 
 
 def is_cancel(text: str) -> bool:
     """ "cancel", "forget it", "never mind": drop the ticket."""
-    return bool(_CANCEL.match(text))
+    return bool(_CANCEL.match(text) or _CANCEL_ZH.match(text))
 
 
 def is_start_over(text: str) -> bool:
     """ "start over", "reset": empty every slot of the ticket."""
-    return bool(_START_OVER.match(text))
+    return bool(_START_OVER.match(text) or _START_OVER_ZH.match(text))
 
 
 # A yes that may run on ("Yes, thanks. What's their phone number?", "That sounds great.").
@@ -146,9 +164,9 @@ _CLOSING = re.compile(
 def accepts(text: str) -> bool:
     """Whether the user takes what was just offered or read back ("yes, and what's the
     address?", "that sounds great", "thanks, that's all"): a yes at the start, no refusal."""
-    if _REFUSE.search(text):
+    if _REFUSE.search(text) or _NEGATE_ZH.match(text) or _CORRECTION_ZH.search(text):
         return False
-    return bool(_ACCEPT_OPENING.match(text) or _CLOSING.match(text))
+    return bool(_ACCEPT_OPENING.match(text) or _CLOSING.match(text) or _AFFIRM_ZH.match(text))
 
 
 # Small words each reader of a turn passes over, one table per reader (each tuned to it).

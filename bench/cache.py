@@ -86,7 +86,7 @@ def measure(
     with ProgressBar("cold build: encoding passages", args.passages) as bar:
         start = time.perf_counter()
         kb = KnowledgeBase.open(store_dir, create=True, encoder=encoder)
-        report = kb.ingest([docs_dir], on_encode=bar.update)
+        report = kb.ingest([docs_dir], progress=bar.report)
         out["cold_build_s"] = time.perf_counter() - start
     out["passages"] = len(kb)
     out["cold_encoded"] = encoder.texts_encoded - before

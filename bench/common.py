@@ -195,7 +195,7 @@ def print_footer(path: Path) -> None:
 
 
 class ProgressBar:
-    """A transient rich progress bar; `advance(n)` and `update(done, total)` suit both callbacks."""
+    """A transient rich progress bar; `report` is a `knowledge.progress.Progress`."""
 
     def __init__(self, label: str, total: int) -> None:
         self._progress = Progress(
@@ -215,8 +215,6 @@ class ProgressBar:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def advance(self, n: int) -> None:
-        self._progress.advance(self._task, n)
-
-    def update(self, done: int, total: int) -> None:
+    def report(self, stage: str, done: int, total: int) -> None:
+        """Follow whichever stage reports; the bar keeps its label."""
         self._progress.update(self._task, completed=done, total=total)

@@ -82,7 +82,7 @@ def ingest_run(docs: Path, store: Path, batch_size: int) -> dict[str, Any]:
     with ProgressBar(f"ingest, batch {batch_size}", 1) as bar:
         start = time.perf_counter()
         kb = KnowledgeBase.open(store, create=True, encoder=encoder)
-        report = kb.ingest([docs], on_encode=bar.update)
+        report = kb.ingest([docs], progress=bar.report)
         took = time.perf_counter() - start
     lengths = [len(r.key_text()) for r in load([docs]).records]
     result = {

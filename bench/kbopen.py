@@ -120,7 +120,7 @@ def cold_build(home: Path, args: argparse.Namespace) -> dict[str, Any]:
     with ProgressBar("cold build: encoding passages", args.passages) as bar:
         start = time.perf_counter()
         kb = KnowledgeBase.open(home / "kb", create=True, encoder=encoder)
-        report = kb.ingest([home / "docs"], on_encode=bar.update)
+        report = kb.ingest([home / "docs"], progress=bar.report)
         cold_s = time.perf_counter() - start
     facts = {
         "cold_build_s": cold_s,

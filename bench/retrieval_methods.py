@@ -178,9 +178,9 @@ def _default_index(keys: torch.Tensor, args: argparse.Namespace) -> tuple[Vector
     with ProgressBar(f"building the default index over {n:,} keys", n) as bar:
         start = time.perf_counter()
         if tuned:
-            index = HnswIndex.build(keys, params, progress=bar.advance)
+            index = HnswIndex.build(keys, params, progress=bar.report)
         else:
-            index = make_index(keys, "auto", ann_threshold=args.ann_threshold, progress=bar.update)
+            index = make_index(keys, "auto", ann_threshold=args.ann_threshold, progress=bar.report)
         built = time.perf_counter() - start
     if _graph_of(index) is not None:
         index.save(folder)

@@ -130,14 +130,14 @@ def build_index(
     index_dir.mkdir(exist_ok=True)
     faiss.omp_set_num_threads(torch.get_num_threads())
     start = time.perf_counter()
-    done = 0
+    shown = 0
 
-    def step(n: int) -> None:  # a line every ~10 %: this runs for tens of minutes at 10⁷
-        nonlocal done
-        if (done + n) * 10 // keys.shape[0] > done * 10 // keys.shape[0]:
+    def step(stage: str, done: int, total: int) -> None:  # a line every ~10 %: tens of minutes
+        nonlocal shown
+        if done * 10 // max(total, 1) > shown * 10 // max(total, 1):
             took = time.perf_counter() - start
-            console.print(f"  encoded {done + n:,} rows, {took:,.0f} s; load {load_text()}")
-        done += n
+            console.print(f"  {stage}: {done:,} rows, {took:,.0f} s; load {load_text()}")
+            shown = done
 
     index = IvfPqIndex.build(torch.from_numpy(keys), params, folder=index_dir, progress=step)
     build_s = time.perf_counter() - start

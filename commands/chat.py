@@ -39,7 +39,9 @@ def open_bot(settings: Settings) -> OpsBot:
         return OpsBot.open(
             settings=settings,
             encoder=encoder,
-            progress=lambda step, _done, _total: status.update(f"{step}…"),
+            progress=lambda step, done, total: status.update(
+                f"{step} {done:,}/{total:,}…" if total else f"{step}…"
+            ),
         )
 
 

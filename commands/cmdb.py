@@ -14,9 +14,17 @@ from rich.table import Table
 
 from commands.common import console, encoder_for, err_console, progress_bars, settings_of
 from errors import CMDBError, InputError
-from knowledge.cmdb import CMDB, CMDBResult, Topology, load_demo, open_default, table_columns
+from knowledge.cmdb import (
+    CMDB,
+    CMDBResult,
+    Topology,
+    cmdb_location,
+    load_demo,
+    open_default,
+    table_columns,
+)
 from knowledge.cmdb import Progress as ProgressFn
-from knowledge.cmdb.demo import generate
+from knowledge.cmdb.demo import write_estate
 
 app = typer.Typer(no_args_is_help=True, help="Load and query the CMDB.")
 
@@ -34,18 +42,36 @@ def _progress() -> AbstractContextManager[ProgressFn]:
     return progress_bars(keep=True)
 
 
+@app.callback()
+def main(
+    ctx: typer.Context,
+    cmdb_url: Annotated[
+        str | None,
+        typer.Option(
+            "--cmdb-url",
+            help="A PostgreSQL CMDB (postgresql://user@host:5432/db) instead of the SQLite "
+            "file in the data dir (env OPSQKV_CMDB_URL).",
+        ),
+    ] = None,
+) -> None:
+    """Load and query the CMDB."""
+    if cmdb_url is not None:
+        root = ctx.find_root()
+        root.obj = settings_of(ctx).model_copy(update={"cmdb_url": cmdb_url})
+
+
 def _open(ctx: typer.Context, *, ask: bool) -> CMDB:
-    """The CMDB at the settings' path; asking seeds it with the demo estate if empty."""
+    """The CMDB the settings name; asking seeds it with the demo estate if empty."""
     settings = settings_of(ctx)
     if not ask:
-        return CMDB.open(settings.cmdb_path, create=True, cache_dir=settings.cache_dir)
+        return CMDB.open(cmdb_location(settings), create=True, cache_dir=settings.cache_dir)
     encoder = encoder_for(settings)
     with err_console.status("opening the CMDB…"):
         cmdb, seeded = open_default(settings, encoder)
     if seeded:
         err_console.print(
             f"no CMDB was loaded: generated the demo estate ({cmdb.store.count_items()} items) "
-            f"in {settings.cmdb_path}; `opsqkv cmdb load FILE` loads your own"
+            f"in {cmdb.store.where}; `opsqkv cmdb load FILE` loads your own"
         )
     return cmdb
 
@@ -54,7 +80,10 @@ def _open(ctx: typer.Context, *, ask: bool) -> CMDB:
 def load(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="Load file: .json, .yaml/.yml, or .csv (items only).")
+        Path,
+        typer.Argument(
+            help="Load file: .json or .jsonl (streamed), .yaml/.yml, or .csv (items only)."
+        ),
     ],
     replace: Annotated[
         bool, typer.Option(help="Replace everything stored instead of upserting.")
@@ -62,11 +91,11 @@ def load(
 ) -> None:
     """Validate FILE and upsert its items and relations (all or nothing)."""
     cmdb = _open(ctx, ask=False)
-    with _progress() as progress:
+    with progress_bars() as progress:  # gone when done: a refused file leaves one error line
         report = cmdb.load(file, progress, replace=replace)
     console.print(
         f"loaded {report.items} items and {report.relations} relations from {file} "
-        f"({report.total_items} items in {cmdb.store.path})"
+        f"({report.total_items} items in {cmdb.store.where})"
     )
 
 
@@ -79,20 +108,22 @@ def demo(
     ] = 7,
     replace: Annotated[bool, typer.Option(help="Also replace a CMDB loaded from files.")] = False,
     write: Annotated[
-        Path | None, typer.Option(help="Also write the estate as a load file.")
+        Path | None, typer.Option(help="Also write the estate as a load file (.json or .jsonl).")
     ] = None,
 ) -> None:
     """Generate a realistic demo estate and load it (it replaces an earlier demo estate)."""
     if not 20 <= hosts <= 1_000_000:
         raise InputError(f"--hosts {hosts} is out of range; use 20 to 1,000,000")
+    if write is not None and write.suffix.lower() not in (".json", ".jsonl"):
+        raise InputError(f"--write {write}: use a .json or .jsonl file name")
     cmdb = _open(ctx, ask=False)
     with _progress() as progress:
         report = load_demo(cmdb, hosts=hosts, seed=seed, replace=replace, progress=progress)
-    if write is not None:  # the same seed gives the same estate
-        write.write_text(json.dumps(generate(hosts=hosts, seed=seed)), encoding="utf-8")
+        if write is not None:  # the same seed gives the same estate, generated again
+            write_estate(write, hosts=hosts, seed=seed)
     console.print(
         f"demo estate loaded: {report.items} items ({hosts} hosts), {report.relations} relations, "
-        f"seed {seed}, in {cmdb.store.path}"
+        f"seed {seed}, in {cmdb.store.where}"
     )
 
 

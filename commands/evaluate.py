@@ -9,11 +9,10 @@ from typing import Annotated
 
 import torch
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from agents.tickets.tracking.reader import SlotReader
-from commands.common import console, encoder_for, err_console, settings_of
+from commands.common import console, encoder_for, progress_bars, settings_of
 from errors import ConfigError, InputError
 from evals.sgd import (
     ALL_SERVICES,
@@ -92,22 +91,8 @@ def sgd(
 
 
 def _replay(split: Split, encoder: Encoder, reader: SlotReader | None, quiet: bool) -> EvalResult:
-    with Progress(
-        TextColumn("[bold]replaying[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("dialogues"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=quiet,
-    ) as bar:
-        task = bar.add_task("replay", total=len(split.dialogues))
-        return evaluate_split(
-            split,
-            encoder,
-            reader=reader,
-            progress=lambda _stage, done, _total: bar.update(task, completed=done),
-        )
+    with progress_bars(keep=not quiet) as progress:
+        return evaluate_split(split, encoder, reader=reader, progress=progress)
 
 
 def _write_errors(path: Path, frames: list[ScoredFrame]) -> None:

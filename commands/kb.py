@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +13,14 @@ from rich.table import Table
 from agents.qa import Answer, QAAgent
 from commands.common import console, encoder_for, err_console, progress_bars, settings_of
 from errors import ConfigError, InputError
-from knowledge.kb import DEFAULT_MODE, SEARCH_MODES, Hit, KnowledgeBase, open_default_kb
+from knowledge.kb import (
+    DEFAULT_MODE,
+    ENCODING,
+    SEARCH_MODES,
+    Hit,
+    KnowledgeBase,
+    open_default_kb,
+)
 from knowledge.keycache import KeyCache
 
 app = typer.Typer(no_args_is_help=True, help="Build and search the knowledge base.")
@@ -30,21 +36,15 @@ KbDir = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 
 
-@contextmanager
-def _encoding_progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr that appears only once something is being encoded."""
-    with progress_bars() as report:
-        yield lambda done, total: report(label, done, total)
-
-
 def _open_kb(ctx: typer.Context, kb_dir: Path | None, *, create: bool = False) -> KnowledgeBase:
     """The KB named by --kb, or the default one (seeded from the demo runbooks if new)."""
     settings = settings_of(ctx)
     encoder = encoder_for(settings)
     if kb_dir is not None:
-        return KnowledgeBase.open(kb_dir, create=create, encoder=encoder)
-    with _encoding_progress("building the default knowledge base") as on_encode:
-        return open_default_kb(settings, encoder, on_encode=on_encode)
+        return KnowledgeBase.open(kb_dir, create=create, encoder=encoder, settings=settings)
+    # Bars appear only once there is work: a seeded default KB opens without one.
+    with progress_bars(labels={ENCODING: "building the default knowledge base"}) as progress:
+        return open_default_kb(settings, encoder, progress=progress)
 
 
 @app.command()
@@ -55,8 +55,8 @@ def ingest(
 ) -> None:
     """Add files and folders (Markdown, text, YAML/JSON FAQ, CSV) to the knowledge base."""
     knowledge = _open_kb(ctx, kb, create=True)
-    with _encoding_progress("encoding passages") as on_encode:
-        report = knowledge.ingest(paths, on_encode=on_encode)
+    with progress_bars() as progress:
+        report = knowledge.ingest(paths, progress=progress)
     for skipped in report.skipped:
         err_console.print(
             f"[yellow]warning:[/] skipped {skipped.path}: {skipped.reason}", soft_wrap=True

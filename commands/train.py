@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from commands.common import console, encoder_for, err_console, settings_of
+from commands.common import console, encoder_for, progress_bars, settings_of
 from evals.slot_training import TrainConfig, train_reader
 
 app = typer.Typer(no_args_is_help=True, help="Train opsqkv's learned parts.")
@@ -59,20 +58,7 @@ def slots(
         dev_dialogues=dev_limit,
     )
     encoder = encoder_for(settings)
-    with Progress(
-        TextColumn("[bold]{task.description}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    ) as bar:
-        tasks: dict[str, object] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
-
+    with progress_bars(keep=True) as progress:
         card = train_reader(encoder, config, progress)
     console.print(
         f"slot reader written to {target}: dev JGA {card['dev_jga']} "

@@ -15,7 +15,6 @@ and the index's) is detected on open and rebuilt, with the reason kept on `rebui
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -25,10 +24,19 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from errors import StoreError
 from knowledge.index import ExactIndex
+from knowledge.progress import Progress
+from knowledge.row_labels import RowLabels
+from knowledge.saved_index import (
+    SavedIndexMeta,
+    digest_of,
+    load_or_rebuild,
+    sample_rows,
+    stale_reason,
+)
 from knowledge.store_files import read_saved_model
 
 log = logging.getLogger(__name__)
@@ -37,8 +45,7 @@ SCHEMA_VERSION = 1
 GRAPH_FILE = "ann-hnsw.bin"
 LABELS_FILE = "ann-labels.npy"
 META_FILE = "ann-meta.json"
-DIGEST_SAMPLE = 64  # rows hashed to tell whether a saved index belongs to these keys
-Progress = Callable[[int], None]
+LINKING = "linking the graph"  # the progress stage of a build
 
 
 class AnnParams(BaseModel):
@@ -58,38 +65,10 @@ class AnnParams(BaseModel):
     seed: int = 100
 
 
-class _Meta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: int
-    kind: str
+class _Meta(SavedIndexMeta):
     params: AnnParams
-    dim: int
-    rows: int
     capacity: int
     next_label: int
-    keys_digest: str
-
-
-def keys_digest(keys: torch.Tensor) -> str:
-    """Digest of the shape and up to 64 evenly spaced rows, rounded to fp16.
-
-    Rounding makes the digest the same for a store's fp32 keys and their fp16 copy.
-    """
-    n, d = int(keys.shape[0]), int(keys.shape[1])
-    return _digest(n, d, keys[_sample_rows(n)])
-
-
-def _sample_rows(n: int) -> torch.Tensor:
-    if n == 0:
-        return torch.empty(0, dtype=torch.long)
-    return torch.linspace(0, n - 1, min(n, DIGEST_SAMPLE)).long()  # (s,)
-
-
-def _digest(n: int, d: int, sample: torch.Tensor) -> str:
-    digest = hashlib.sha256(f"{n}x{d}".encode())
-    digest.update(sample.to(torch.float16).contiguous().numpy().tobytes())
-    return digest.hexdigest()[:24]
 
 
 class HnswIndex:
@@ -103,9 +82,7 @@ class HnswIndex:
         self.params = params
         self.rebuilt_because: str | None = None  # why `open` built afresh instead of loading
         self._graph = graph
-        self._labels = labels  # (N,) int64: row -> label
-        self._next_label = next_label
-        self._row_of_label = _inverse(labels, next_label)  # (next_label,) label -> row, -1 gone
+        self._map = RowLabels.of(labels, next_label)
         self._lock = threading.Lock()  # hnswlib's ef and mutation are not safe to interleave
 
     # ---- building and opening ------------------------------------------------------------
@@ -118,7 +95,7 @@ class HnswIndex:
         *,
         progress: Progress | None = None,
     ) -> HnswIndex:
-        """A new graph over `keys` (N, d); `progress(n)` after each chunk of rows is linked."""
+        """A new graph over `keys` (N, d), reporting the rows linked to `progress` by chunks."""
         params = params or AnnParams()
         graph = hnswlib.Index(space="ip", dim=int(keys.shape[1]))  # distance = 1 - q·k
         graph.init_index(
@@ -143,13 +120,12 @@ class HnswIndex:
     ) -> HnswIndex:
         """The graph saved in `folder` when it was saved for these `keys`, else a new one."""
         params = params or AnnParams()
-        reason = _stale_reason(folder, keys)
-        if reason is None:
-            return cls._load(folder, params)
-        log.warning("rebuilding the ANN index in %s: %s", folder, reason)
-        index = cls.build(keys, params, progress=progress)
-        index.rebuilt_because = reason
-        return index
+        return load_or_rebuild(
+            _stale_reason(folder, keys),
+            lambda: cls._load(folder, params),
+            lambda: cls.build(keys, params, progress=progress),
+            f"ANN index in {folder}",
+        )
 
     @classmethod
     def _load(cls, folder: Path, params: AnnParams) -> HnswIndex:
@@ -179,7 +155,7 @@ class HnswIndex:
     # ---- the VectorIndex protocol --------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._labels.shape[0])
+        return len(self._map)
 
     def memory_bytes(self) -> int:
         """Bytes the graph holds in memory (vectors fp32 + links), as hnswlib reports it."""
@@ -214,7 +190,7 @@ class HnswIndex:
             labels, distances = self._graph.knn_query(
                 queries.numpy(), k=k, num_threads=threads, filter=keep
             )  # (Q, k), (Q, k)
-            rows = self._row_of_label[labels.astype(np.int64)]  # (Q, k)
+            rows = self._map.row_of_label[labels.astype(np.int64)]  # (Q, k)
         scores = 1.0 - torch.from_numpy(np.ascontiguousarray(distances, dtype=np.float32))
         return scores, torch.from_numpy(rows)
 
@@ -222,15 +198,14 @@ class HnswIndex:
         self, queries: torch.Tensor, k: int, allowed_rows: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         with self._lock:
-            labels = self._labels[allowed_rows.numpy()]  # (M,)
+            labels = self._map.labels[allowed_rows.numpy()]  # (M,)
             vectors = self._graph.get_items(labels, return_type="numpy")  # (M, d)
         subset = ExactIndex(torch.from_numpy(np.asarray(vectors, dtype=np.float32)))
         scores, picked = subset.search(queries, k)  # positions within the subset
         return scores, allowed_rows[picked]
 
     def _filter(self, allowed_rows: torch.Tensor) -> Callable[[int], bool]:
-        allowed = np.zeros(self._next_label, dtype=bool)
-        allowed[self._labels[allowed_rows.numpy()]] = True
+        allowed = self._map.mask(allowed_rows.numpy())
         return lambda label: bool(allowed[label])
 
     def add(self, vectors: torch.Tensor) -> None:
@@ -243,19 +218,16 @@ class HnswIndex:
             return
         with self._lock:
             self._reserve(n)
-            labels = np.arange(self._next_label, self._next_label + n, dtype=np.int64)
-            self._next_label += n
-            self._row_of_label = np.concatenate(
-                [self._row_of_label, np.arange(len(self), len(self) + n, dtype=np.int64)]
-            )
-            self._labels = np.concatenate([self._labels, labels])
+            self._map, labels = self._map.appended(n)
+            if progress is not None:
+                progress(LINKING, 0, n)
             for start in range(0, n, self.params.build_chunk):
                 chunk = vectors[start : start + self.params.build_chunk]
                 self._graph.add_items(
                     _as_numpy(chunk), labels[start : start + chunk.shape[0]], replace_deleted=True
                 )
                 if progress is not None:
-                    progress(int(chunk.shape[0]))
+                    progress(LINKING, start + int(chunk.shape[0]), n)
 
     def _reserve(self, n: int) -> None:
         """Grow the graph's capacity when deleted slots cannot take `n` more points."""
@@ -268,7 +240,7 @@ class HnswIndex:
         if rows.numel() == 0:
             return
         with self._lock:
-            self._graph.add_items(_as_numpy(vectors), self._labels[rows.numpy()])
+            self._graph.add_items(_as_numpy(vectors), self._map.labels[rows.numpy()])
 
     def remove(self, rows: torch.Tensor) -> None:
         """Mark `rows` deleted (their slots are reused by later adds); later rows shift down."""
@@ -276,10 +248,9 @@ class HnswIndex:
             return
         with self._lock:
             gone = np.unique(rows.numpy())
-            for label in self._labels[gone]:
+            for label in self._map.labels[gone]:
                 self._graph.mark_deleted(int(label))
-            self._labels = np.delete(self._labels, gone)
-            self._row_of_label = _inverse(self._labels, self._next_label)
+            self._map = self._map.removed(gone)
 
     def save(self, folder: Path) -> None:
         """Write the graph, the row labels and then the metadata (the commit point)."""
@@ -290,7 +261,7 @@ class HnswIndex:
             self._graph.save_index(str(graph_tmp))
             labels_tmp = folder / (LABELS_FILE + suffix)
             with labels_tmp.open("wb") as f:
-                np.save(f, self._labels, allow_pickle=False)
+                np.save(f, self._map.labels, allow_pickle=False)
             meta = _Meta(
                 schema_version=SCHEMA_VERSION,
                 kind=self.kind,
@@ -298,7 +269,7 @@ class HnswIndex:
                 dim=int(self._graph.dim),
                 rows=len(self),
                 capacity=int(self._graph.get_max_elements()),
-                next_label=self._next_label,
+                next_label=self._map.next_label,
                 keys_digest=self._sampled_digest(),
             )
         (folder / META_FILE).unlink(missing_ok=True)  # no meta: a half-written index is stale
@@ -311,18 +282,11 @@ class HnswIndex:
     def _sampled_digest(self) -> str:
         """`keys_digest` of the vectors the graph holds, read back at the sampled rows."""
         n = len(self)
-        picks = _sample_rows(n).numpy()
+        picks = sample_rows(n).numpy()
         if n == 0:
-            return _digest(0, int(self._graph.dim), torch.empty(0, int(self._graph.dim)))
-        got = self._graph.get_items(self._labels[picks], return_type="numpy")  # (s, d)
-        return _digest(n, int(self._graph.dim), torch.from_numpy(np.asarray(got, np.float32)))
-
-
-def _inverse(labels: np.ndarray, size: int) -> np.ndarray:
-    """label -> row for every label ever issued; -1 for deleted ones."""
-    inverse = np.full(size, -1, dtype=np.int64)
-    inverse[labels] = np.arange(labels.shape[0], dtype=np.int64)
-    return inverse
+            return digest_of(0, int(self._graph.dim), torch.empty(0, int(self._graph.dim)))
+        got = self._graph.get_items(self._map.labels[picks], return_type="numpy")  # (s, d)
+        return digest_of(n, int(self._graph.dim), torch.from_numpy(np.asarray(got, np.float32)))
 
 
 def _as_numpy(vectors: torch.Tensor) -> np.ndarray:
@@ -334,18 +298,6 @@ def _read_meta(path: Path) -> _Meta:
 
 
 def _stale_reason(folder: Path, keys: torch.Tensor) -> str | None:
-    """Why the index saved in `folder` cannot serve `keys`, or None when it can."""
-    path = folder / META_FILE
-    if not path.is_file():
-        return "no saved index"
-    try:
-        meta = _Meta.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError):
-        return f"{path} is unreadable"
-    if meta.schema_version != SCHEMA_VERSION or meta.kind != HnswIndex.kind:
-        return f"saved as {meta.kind} v{meta.schema_version}"
-    if meta.rows != keys.shape[0] or meta.dim != keys.shape[1]:
-        return f"saved for {meta.rows}×{meta.dim} keys, the store has {tuple(keys.shape)}"
-    if meta.keys_digest != keys_digest(keys):
-        return "saved for other keys (the store changed after the index was saved)"
-    return None
+    return stale_reason(
+        folder / META_FILE, _Meta, keys, kind=HnswIndex.kind, schema_version=SCHEMA_VERSION
+    )

@@ -28,7 +28,6 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,6 @@ import numpy as np
 import torch
 
 from errors import StoreError
-from knowledge.ann import _digest, _inverse, _sample_rows
 from knowledge.pq_files import read_rows, rows_bytes, write_rows
 from knowledge.pq_params import (
     INDEX_FILE,
@@ -53,12 +51,15 @@ from knowledge.pq_params import (
     read_meta,
     stale_reason,
 )
+from knowledge.progress import Progress
+from knowledge.row_labels import RowLabels
+from knowledge.saved_index import digest_of, load_or_rebuild, sample_rows
 
 __all__ = ["META_FILE", "IvfPqIndex", "PqParams"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]
+ENCODING = "encoding PQ codes"  # the progress stage of a build (training comes first)
 
 
 class IvfPqIndex:
@@ -72,9 +73,7 @@ class IvfPqIndex:
         self.rebuilt_because: str | None = None
         self._faiss: faiss.Index | None = None
         self._trained_rows = 0
-        self._labels = np.empty(0, dtype=np.int64)  # (N,) row -> label
-        self._next_label = 0
-        self._row_of_label = np.empty(0, dtype=np.int64)  # (next_label,) label -> row, -1 gone
+        self._map = RowLabels.empty()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         if folder is None:  # no store folder yet: the vectors live in a private temp folder
             self._scratch = tempfile.TemporaryDirectory(prefix="opsqkv-pq-")
@@ -97,7 +96,7 @@ class IvfPqIndex:
     ) -> IvfPqIndex:
         """A new index over `keys` (N, d), its vectors file in `folder` (None: a temp folder).
 
-        `progress(n)` after each chunk of n rows is encoded (training comes before the first).
+        `progress` hears the rows encoded so far, by chunks (training comes before the first).
         """
         params = params or PqParams()
         pq_m(params, int(keys.shape[1]))  # fail before writing anything
@@ -118,13 +117,12 @@ class IvfPqIndex:
     ) -> IvfPqIndex:
         """The index saved in `folder` when it was saved for these `keys`, else a new one."""
         params = params or PqParams()
-        reason = stale_reason(folder, keys)
-        if reason is None:
-            return cls._load(folder, params)
-        log.warning("rebuilding the compressed index in %s: %s", folder, reason)
-        index = cls.build(keys, params, folder=folder, progress=progress)
-        index.rebuilt_because = reason
-        return index
+        return load_or_rebuild(
+            stale_reason(folder, keys),
+            lambda: cls._load(folder, params),
+            lambda: cls.build(keys, params, folder=folder, progress=progress),
+            f"compressed index in {folder}",
+        )
 
     @classmethod
     def _load(cls, folder: Path, params: PqParams) -> IvfPqIndex:
@@ -154,16 +152,14 @@ class IvfPqIndex:
                 f"{index._vectors_path()} holds {size} bytes, fewer than its "
                 f"{meta.next_label} vectors need; delete {folder / META_FILE} to rebuild"
             )
-        index._labels = labels
-        index._next_label = meta.next_label
-        index._row_of_label = _inverse(labels, meta.next_label)
+        index._map = RowLabels.of(labels, meta.next_label)
         index._trained_rows = meta.trained_rows
         return index
 
     # ---- the VectorIndex protocol --------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._labels.shape[0])
+        return len(self._map)
 
     @property
     def trained(self) -> bool:
@@ -181,7 +177,7 @@ class IvfPqIndex:
         if self._faiss is not None:
             ivf = faiss.extract_index_ivf(self._faiss)
             ivf_bytes = ivf.ntotal * (ivf.code_size + 8) + ivf.nlist * self.dim * 4
-        return int(ivf_bytes + self._labels.nbytes + self._row_of_label.nbytes)
+        return int(ivf_bytes + self._map.labels.nbytes + self._map.row_of_label.nbytes)
 
     def search(
         self, queries: torch.Tensor, k: int, allowed_rows: torch.Tensor | None = None
@@ -203,7 +199,9 @@ class IvfPqIndex:
     def _exact(
         self, q: np.ndarray, k: int, rows: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        vectors = read_rows(self._vectors_path(), self._labels[rows.numpy()], self.dim)  # (M, d)
+        vectors = read_rows(
+            self._vectors_path(), self._map.labels[rows.numpy()], self.dim
+        )  # (M, d)
         scores = torch.from_numpy(q) @ torch.from_numpy(vectors).T  # (Q, d) @ (d, M) -> (Q, M)
         best, idx = torch.topk(scores, k, dim=-1)  # (Q, k)
         return best, rows[idx]
@@ -234,17 +232,16 @@ class IvfPqIndex:
                 exact = torch.from_numpy(vectors @ q[i])  # (C', d) @ (d,) -> (C',)
                 best, idx = torch.topk(exact, min(k, found.size))
                 out_scores[i, : best.numel()] = best
-                out_rows[i, : best.numel()] = torch.from_numpy(self._row_of_label[found])[idx]
+                out_rows[i, : best.numel()] = torch.from_numpy(self._map.row_of_label[found])[idx]
             pending = np.asarray(short, dtype=np.int64)
             nprobe = min(nprobe * 4, int(ivf.nlist))
         del bitmap
         return out_scores, out_rows
 
     def _selector(self, allowed_rows: torch.Tensor) -> tuple[faiss.IDSelector, np.ndarray]:
-        bits = np.zeros(self._next_label, dtype=bool)
-        bits[self._labels[allowed_rows.numpy()]] = True
+        bits = self._map.mask(allowed_rows.numpy())
         packed = np.packbits(bits, bitorder="little")
-        return faiss.IDSelectorBitmap(self._next_label, faiss.swig_ptr(packed)), packed
+        return faiss.IDSelectorBitmap(self._map.next_label, faiss.swig_ptr(packed)), packed
 
     def add(self, vectors: torch.Tensor) -> None:
         """Append rows len..len+n-1 (training or retraining first when the size calls for it)."""
@@ -252,16 +249,11 @@ class IvfPqIndex:
         if n == 0:
             return
         with self._lock:
-            labels = np.arange(self._next_label, self._next_label + n, dtype=np.int64)
+            first_label = self._map.next_label
             for start in range(0, n, self.params.add_chunk):
                 chunk = _as_numpy(vectors[start : start + self.params.add_chunk])  # (c, d)
-                write_rows(self._vectors_path(), self._next_label + start, chunk)
-            first_row = len(self)
-            self._next_label += n
-            self._labels = np.concatenate([self._labels, labels])
-            self._row_of_label = np.concatenate(
-                [self._row_of_label, np.arange(first_row, first_row + n, dtype=np.int64)]
-            )
+                write_rows(self._vectors_path(), first_label + start, chunk)
+            self._map, labels = self._map.appended(n)
             if self._needs_training():
                 self._train()  # encodes every row, the new ones included
             elif self._faiss is not None:
@@ -272,14 +264,9 @@ class IvfPqIndex:
         if rows.numel() == 0:
             return
         with self._lock:
-            n = int(rows.numel())
-            labels = np.arange(self._next_label, self._next_label + n, dtype=np.int64)
-            write_rows(self._vectors_path(), self._next_label, _as_numpy(vectors))
-            self._drop_labels(self._labels[rows.numpy()])
-            self._next_label += n
-            self._labels = self._labels.copy()
-            self._labels[rows.numpy()] = labels
-            self._row_of_label = _inverse(self._labels, self._next_label)
+            write_rows(self._vectors_path(), self._map.next_label, _as_numpy(vectors))
+            self._drop_labels(self._map.labels[rows.numpy()])
+            self._map, labels = self._map.relabelled(rows.numpy())
             if self._faiss is not None:
                 self._encode(labels)
 
@@ -289,9 +276,8 @@ class IvfPqIndex:
             return
         with self._lock:
             gone = np.unique(rows.numpy())
-            self._drop_labels(self._labels[gone])
-            self._labels = np.delete(self._labels, gone)
-            self._row_of_label = _inverse(self._labels, self._next_label)
+            self._drop_labels(self._map.labels[gone])
+            self._map = self._map.removed(gone)
             if self._faiss is not None and self._needs_training():
                 self._train()
 
@@ -307,11 +293,11 @@ class IvfPqIndex:
                 faiss.write_index(self._faiss, str(folder / (INDEX_FILE + suffix)))
                 os.replace(folder / (INDEX_FILE + suffix), folder / INDEX_FILE)
             with (folder / (LABELS_FILE + suffix)).open("wb") as f:
-                np.save(f, self._labels, allow_pickle=False)
+                np.save(f, self._map.labels, allow_pickle=False)
             os.replace(folder / (LABELS_FILE + suffix), folder / LABELS_FILE)
             meta = SavedMeta(
                 schema_version=SCHEMA_VERSION, kind=self.kind, params=self.params, dim=self.dim,
-                rows=len(self), next_label=self._next_label, trained_rows=self._trained_rows,
+                rows=len(self), next_label=self._map.next_label, trained_rows=self._trained_rows,
                 epoch=self._epoch, keys_digest=self._sampled_digest(),
             )  # fmt: skip
             meta_tmp = folder / (META_FILE + suffix)
@@ -327,12 +313,12 @@ class IvfPqIndex:
         live, p = len(self), self.params
         if self._faiss is None:
             return live >= p.min_train
-        holes = self._next_label - live
+        holes = self._map.next_label - live
         return live > p.retrain_growth * self._trained_rows or holes > max(live, p.min_train)
 
     def _train(self) -> None:
         """Train on a sample of the live rows, then encode them all into a compacted file."""
-        if self._next_label != len(self):
+        if self._map.next_label != len(self):
             self._compact()
         n, p = len(self), self.params
         nlist = max(1, min(round(p.nlist_per_sqrt * math.sqrt(n)), n // 39))
@@ -347,17 +333,18 @@ class IvfPqIndex:
         index.train(read_rows(self._vectors_path(), sample, self.dim))
         self._faiss = index
         self._trained_rows = n
-        self._encode(self._labels)
+        self._encode(self._map.labels)
 
     def _encode(self, labels: np.ndarray) -> None:
         if self._faiss is None:
             return
-        for start in range(0, labels.shape[0], self.params.add_chunk):
+        total = int(labels.shape[0])
+        for start in range(0, total, self.params.add_chunk):
             chunk = labels[start : start + self.params.add_chunk]
             vectors = read_rows(self._vectors_path(), chunk, self.dim)  # (c, d), contiguous run
             self._faiss.add_with_ids(vectors, chunk)
             if self._progress is not None:
-                self._progress(int(chunk.shape[0]))
+                self._progress(ENCODING, start + int(chunk.shape[0]), total)
 
     def _drop_labels(self, labels: np.ndarray) -> None:
         if self._faiss is not None and labels.size:
@@ -365,14 +352,12 @@ class IvfPqIndex:
 
     def _compact(self) -> None:
         """Rewrite the live rows as labels 0..N-1 into a new epoch's file."""
-        old_path, live = self._vectors_path(), self._labels
+        old_path, live = self._vectors_path(), self._map.labels
         self._epoch = uuid.uuid4().hex[:12]
         for start in range(0, live.shape[0], self.params.add_chunk):
             chunk = read_rows(old_path, live[start : start + self.params.add_chunk], self.dim)
             write_rows(self._vectors_path(), start, chunk)
-        self._labels = np.arange(live.shape[0], dtype=np.int64)
-        self._next_label = int(live.shape[0])
-        self._row_of_label = self._labels.copy()
+        self._map = RowLabels.identity(int(live.shape[0]))
         self._faiss = None  # codes of the old labels: retrained right after
 
     def _move_vectors(self, folder: Path) -> None:
@@ -388,9 +373,9 @@ class IvfPqIndex:
 
     def _sampled_digest(self) -> str:
         n = len(self)
-        picks = self._labels[_sample_rows(n).numpy()]
+        picks = self._map.labels[sample_rows(n).numpy()]
         sample = read_rows(self._vectors_path(), picks, self.dim)  # (s, d)
-        return _digest(n, self.dim, torch.from_numpy(sample))
+        return digest_of(n, self.dim, torch.from_numpy(sample))
 
 
 def _as_numpy(vectors: torch.Tensor) -> np.ndarray:

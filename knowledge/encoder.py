@@ -12,7 +12,7 @@ import hashlib
 import importlib.resources
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import torch
 
 from errors import ModelError
 from knowledge.models import CONVENTIONS_FILE, Conventions, Role, catalog_name_of, read_conventions
+from knowledge.progress import Progress
 
 REQUIRED_FILES = ("config.json", "tokenizer_config.json")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -146,19 +147,22 @@ class Encoder:
         texts: Sequence[str],
         *,
         role: Role = "query",
-        progress: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
+        stage: str = "encoding",
     ) -> torch.Tensor:
-        """Pooled vectors (unit length by default), (N, d) fp32; `progress(n)` after each batch.
+        """Pooled vectors (unit length by default), (N, d) fp32; `progress` hears each batch.
 
         `role="passage"` for texts to be searched (KB passages), "query" for the rest.
         """
         prefix = self.conventions.prefix(role)
         out = torch.empty((len(texts), self.dim), dtype=torch.float32)
+        if progress is not None:
+            progress(stage, 0, len(texts))  # shows the bar before the first (slow) batch
         for start in range(0, len(texts), self.batch_size):
             batch = [prefix + t for t in texts[start : start + self.batch_size]]
             out[start : start + len(batch)] = self._encode_batch(batch)
             if progress is not None:
-                progress(len(batch))
+                progress(stage, start + len(batch), len(texts))
         return out
 
     def encode_one(self, text: str, *, role: Role = "query") -> torch.Tensor:

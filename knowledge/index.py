@@ -8,11 +8,13 @@ The approximate indexes (knowledge/ann.py, knowledge/ann_compressed.py) implemen
 protocol; `make_index` and `open_index` are the one place that chooses between them: "auto"
 is exact below `ANN_THRESHOLD` keys (switching when a store grows), the HNSW graph from
 there, and IVF-PQ with an exact re-rank from `COMPRESSED_THRESHOLD` keys (chosen on open).
+"milvus" (knowledge/ann_milvus.py) is never chosen by size: it names where the keys are
+searched, a milvus-lite folder (`milvus_uri` a path; by default `milvus.db` in the store's
+folder) or a Milvus server (`milvus_uri` an http:// URL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -20,9 +22,10 @@ import torch
 
 from errors import ConfigError
 from knowledge.attention import attend_selected, scaled_scores, top_k
+from knowledge.progress import Progress
 
-IndexKind = Literal["auto", "exact", "ann", "compressed"]
-INDEX_KINDS: tuple[str, ...] = ("auto", "exact", "ann", "compressed")
+IndexKind = Literal["auto", "exact", "ann", "compressed", "milvus"]
+INDEX_KINDS: tuple[str, ...] = ("auto", "exact", "ann", "compressed", "milvus")
 # Below this many keys exact search costs a fraction of encoding the query and needs no graph
 # build. At 5·10⁴ keys it was already 6-14 ms a query against 0.4-0.6 ms for the graph
 # (recall@10 0.996), more than the encoder's own cost (bench/README.md, kbopen).
@@ -30,7 +33,6 @@ ANN_THRESHOLD = 20_000
 # From here the HNSW graph's fp32 vectors and links (~1.7 KB a key at 384 dims: 3.4 GB at
 # 2·10⁶) outgrow a small box; IVF-PQ keeps ~56 B a key in memory and the vectors on disk.
 COMPRESSED_THRESHOLD = 2_000_000
-BuildProgress = Callable[[int, int], None]  # (keys linked so far, total) while a graph builds
 
 
 class VectorIndex(Protocol):
@@ -127,7 +129,7 @@ class GrowingIndex(ExactIndex):
     """
 
     def __init__(
-        self, keys: torch.Tensor, threshold: int, progress: BuildProgress | None = None
+        self, keys: torch.Tensor, threshold: int, progress: Progress | None = None
     ) -> None:
         super().__init__(keys)
         self.threshold = threshold
@@ -194,18 +196,23 @@ def make_index(
     *,
     ann_threshold: int = ANN_THRESHOLD,
     compressed_threshold: int = COMPRESSED_THRESHOLD,
-    progress: BuildProgress | None = None,
+    progress: Progress | None = None,
+    milvus_uri: str | None = None,
 ) -> VectorIndex:
     """A fresh index over `keys` (N, d); "auto" picks by size (see the module docstring)."""
-    _check_kind(kind)
-    if kind == "exact":
+    chosen = _chosen_kind(kind, int(keys.shape[0]), ann_threshold, compressed_threshold)
+    if chosen == "milvus":
+        if milvus_uri is None:
+            raise ConfigError(
+                "a new milvus index needs --milvus-uri (a path ending in .db or a URL)"
+            )
+        return _build_milvus(keys, milvus_uri, progress)
+    if chosen == "exact":
         return ExactIndex(keys)
-    if kind == "compressed" or (kind == "auto" and keys.shape[0] >= compressed_threshold):
-        return _build_compressed(keys, progress)
-    if kind == "ann":
-        return _build_ann(keys, progress)
-    if keys.shape[0] < ann_threshold:
+    if chosen == "growing":
         return GrowingIndex(keys, ann_threshold, progress)
+    if chosen == "compressed":
+        return _build_compressed(keys, progress)
     return _build_ann(keys, progress)
 
 
@@ -216,23 +223,36 @@ def open_index(
     *,
     ann_threshold: int = ANN_THRESHOLD,
     compressed_threshold: int = COMPRESSED_THRESHOLD,
-    progress: BuildProgress | None = None,
+    progress: Progress | None = None,
+    milvus_uri: str | None = None,
 ) -> VectorIndex:
     """The index saved in `folder` for these `keys`, or a fresh one when none fits.
 
     The ANN graph is loaded when it was saved for exactly these keys; otherwise it is
-    built (and `rebuilt_because` says why). The exact index has nothing on disk.
+    built (and `rebuilt_because` says why). The exact index has nothing on disk. A Milvus
+    collection is used when it holds exactly these keys, else rebuilt the same way.
     """
-    _check_kind(kind)
-    if kind == "exact":
+    chosen = _chosen_kind(kind, int(keys.shape[0]), ann_threshold, compressed_threshold)
+    if chosen == "milvus":
+        return _open_milvus(folder, keys, milvus_uri, progress)
+    if chosen == "exact":
         return ExactIndex(keys)
-    if kind == "compressed" or (kind == "auto" and keys.shape[0] >= compressed_threshold):
-        return _open_compressed(folder, keys, progress)
-    if kind == "ann":
-        return _open_ann(folder, keys, progress)
-    if keys.shape[0] < ann_threshold:
+    if chosen == "growing":
         return GrowingIndex(keys, ann_threshold, progress)
+    if chosen == "compressed":
+        return _open_compressed(folder, keys, progress)
     return _open_ann(folder, keys, progress)
+
+
+def _chosen_kind(kind: str, n: int, ann_threshold: int, compressed_threshold: int) -> str:
+    """What `kind` means for n keys: an explicit kind as given; "auto" by size, where a
+    store below the ANN threshold gets the exact index that grows into a graph."""
+    _check_kind(kind)
+    if kind != "auto":
+        return kind
+    if n >= compressed_threshold:
+        return "compressed"
+    return "growing" if n < ann_threshold else "ann"
 
 
 def attend_top_k(
@@ -252,44 +272,43 @@ def attend_top_k(
     return attend_selected(scores * scale, rows, values)
 
 
-def _build_ann(keys: torch.Tensor, progress: BuildProgress | None) -> VectorIndex:
+def _build_ann(keys: torch.Tensor, progress: Progress | None) -> VectorIndex:
     from knowledge.ann import HnswIndex  # imported late: ann.py builds on this module
 
-    return HnswIndex.build(keys, progress=_counting(progress, int(keys.shape[0])))
+    return HnswIndex.build(keys, progress=progress)
 
 
-def _open_ann(folder: Path, keys: torch.Tensor, progress: BuildProgress | None) -> VectorIndex:
+def _open_ann(folder: Path, keys: torch.Tensor, progress: Progress | None) -> VectorIndex:
     from knowledge.ann import HnswIndex
 
-    return HnswIndex.open(folder, keys, progress=_counting(progress, int(keys.shape[0])))
+    return HnswIndex.open(folder, keys, progress=progress)
 
 
-def _build_compressed(keys: torch.Tensor, progress: BuildProgress | None) -> VectorIndex:
+def _build_compressed(keys: torch.Tensor, progress: Progress | None) -> VectorIndex:
     from knowledge.ann_compressed import IvfPqIndex
 
-    return IvfPqIndex.build(keys, progress=_counting(progress, int(keys.shape[0])))
+    return IvfPqIndex.build(keys, progress=progress)
 
 
-def _open_compressed(
-    folder: Path, keys: torch.Tensor, progress: BuildProgress | None
+def _open_compressed(folder: Path, keys: torch.Tensor, progress: Progress | None) -> VectorIndex:
+    from knowledge.ann_compressed import IvfPqIndex
+
+    return IvfPqIndex.open(folder, keys, progress=progress)
+
+
+def _build_milvus(keys: torch.Tensor, uri: str, progress: Progress | None) -> VectorIndex:
+    from knowledge.ann_milvus import MilvusIndex  # imported late: pymilvus is slow to import
+
+    return MilvusIndex.build(keys, uri, progress=progress)
+
+
+def _open_milvus(
+    folder: Path, keys: torch.Tensor, uri: str | None, progress: Progress | None
 ) -> VectorIndex:
-    from knowledge.ann_compressed import IvfPqIndex
+    from knowledge.ann_milvus import DEFAULT_LITE_NAME, MilvusIndex
 
-    return IvfPqIndex.open(folder, keys, progress=_counting(progress, int(keys.shape[0])))
-
-
-def _counting(progress: BuildProgress | None, total: int) -> Callable[[int], None] | None:
-    """Turn (done, total) progress into the per-chunk counts the graph build reports."""
-    if progress is None:
-        return None
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        progress(done, total)
-
-    return step
+    uri = str(folder / DEFAULT_LITE_NAME) if uri is None else uri
+    return MilvusIndex.open(folder, keys, uri, progress=progress)
 
 
 def _check_kind(kind: str) -> None:

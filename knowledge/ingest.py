@@ -20,10 +20,12 @@ from pathlib import Path
 import yaml
 
 from errors import IngestError
+from knowledge.progress import Progress
 from knowledge.sentences import FENCE, chunk_lines
 from knowledge.store import Record
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+READING = "reading files"  # the progress stage of `load`
 MARKDOWN = {".md", ".markdown", ".mdown"}
 FAQ = {".yaml", ".yml", ".json"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -106,9 +108,9 @@ def load(
     paths: Sequence[Path | str],
     *,
     on_skip: Callable[[Skipped], None] | None = None,
-    on_file: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Loaded:
-    """Read every file under `paths`; `on_skip` hears each skip, `on_file(done, total)` progress."""
+    """Read every file under `paths`; `on_skip` hears each skip, `progress` each file read."""
     files, roots = collect(paths)
     loaded = Loaded(roots=roots)
     for number, file in enumerate(files, start=1):
@@ -127,8 +129,8 @@ def load(
                 r.model_copy(update={"metadata": {**r.metadata, **meta}}) for r in records
             )
             loaded.files.append(file)
-        if on_file is not None:
-            on_file(number, len(files))
+        if progress is not None:
+            progress(READING, number, len(files))
     return loaded
 
 

@@ -39,6 +39,7 @@ from knowledge.ingest import Skipped, load
 from knowledge.input_text import require_unicode
 from knowledge.kb_results import Hit, IngestReport, KBStats
 from knowledge.lexical import LexicalIndex
+from knowledge.progress import Progress
 from knowledge.store import KeyDtype, KVStore, Record, StoreChanges
 from settings import Settings
 
@@ -51,10 +52,10 @@ SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 DEFAULT_MODE: SearchMode = "hybrid"  # best on the runbook dev questions (bench/runbooks.py)
 CANDIDATES = 200  # passages each retriever contributes before fusion
 SEED_MARKER = "demo-seed.json"
+ENCODING = "encoding passages"  # the progress stage of writing new or changed texts
 LEXICAL_PREFIX = "lexical-"  # + store generation: the saved BM25 index of that generation
 
 
-Progress = Callable[[int, int], None]
 log = logging.getLogger("opsqkv.kb")
 
 
@@ -77,12 +78,13 @@ class KnowledgeBase:
         encoder: Encoder | None = None,
         settings: Settings | None = None,
         dtype: KeyDtype = "float32",
-        index: str = "auto",
+        index: str | None = None,
     ) -> KnowledgeBase:
         """Open the knowledge base in folder `path`; `create` starts an empty one there.
 
         Without `encoder`, the shared default encoder of `settings` (the environment's when
-        None): the store's keys must come from the model that `--model` names.
+        None): the store's keys must come from the model that `--model` names. Without
+        `index`, the kind `settings` names (`--kb-index`, `--milvus-uri`), else "auto".
         """
         encoder = encoder if encoder is not None else default_encoder(settings)
         folder = Path(path)
@@ -91,7 +93,9 @@ class KnowledgeBase:
         )
         if not (folder / "manifest.json").exists():
             store.save()  # an empty store on disk, so `kb stats` and other processes see it
-        vectors = open_index(folder, store.keys, index)
+        kind = index if index is not None else settings.kb_index_kind if settings else "auto"
+        uri = settings.milvus_uri if settings is not None else None
+        vectors = open_index(folder, store.keys, kind, milvus_uri=uri)
         if getattr(vectors, "rebuilt_because", None) is not None:
             # A graph rebuilt because none fitted is kept, so the next process only loads it;
             # a folder this process may not write to still serves, only slower to open.
@@ -124,10 +128,10 @@ class KnowledgeBase:
     # ---- writing -------------------------------------------------------------------------
 
     def upsert(
-        self, records: Sequence[Record], *, on_encode: Progress | None = None
+        self, records: Sequence[Record], *, progress: Progress | None = None
     ) -> StoreChanges:
         """Add or replace records and save; unchanged texts are not re-encoded."""
-        changes = self._apply(records, [], on_encode)
+        changes = self._apply(records, [], progress)
         return changes[0]
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -139,15 +143,15 @@ class KnowledgeBase:
         paths: Sequence[Path | str],
         *,
         on_skip: Callable[[Skipped], None] | None = None,
-        on_file: Progress | None = None,
-        on_encode: Progress | None = None,
+        progress: Progress | None = None,
     ) -> IngestReport:
         """Read files and folders into the KB (the path `opsqkv kb ingest` takes).
 
         Passages that vanished from a re-read file, and files that vanished from a named
-        folder, are removed; a file that is skipped keeps whatever it had stored.
+        folder, are removed; a file that is skipped keeps whatever it had stored. `progress`
+        hears the stages "reading files" and "encoding passages".
         """
-        loaded = load(paths, on_skip=on_skip, on_file=on_file)
+        loaded = load(paths, on_skip=on_skip, progress=progress)
         if not loaded.files:
             reasons = "; ".join(f"{s.path}: {s.reason}" for s in loaded.skipped[:3])
             more = f" and {len(loaded.skipped) - 3} more" if len(loaded.skipped) > 3 else ""
@@ -168,7 +172,7 @@ class KnowledgeBase:
                 or (r.metadata.get("root") in roots and r.metadata.get("path") not in present)
             )
         ]
-        upserted, deleted = self._apply(loaded.records, stale, on_encode)
+        upserted, deleted = self._apply(loaded.records, stale, progress)
         return IngestReport(
             added=len(upserted.added),
             updated=len(upserted.updated),
@@ -180,24 +184,16 @@ class KnowledgeBase:
         )
 
     def _apply(
-        self, records: Sequence[Record], stale: list[str], on_encode: Progress | None
+        self, records: Sequence[Record], stale: list[str], progress: Progress | None
     ) -> tuple[StoreChanges, StoreChanges]:
         def encode(texts: list[str]) -> torch.Tensor:
-            done = 0
-
-            def step(n: int) -> None:
-                nonlocal done
-                done += n
-                if on_encode is not None:
-                    on_encode(done, len(texts))
-
-            if on_encode is not None:
-                on_encode(0, len(texts))  # show the bar before the first (slow) batch
             # Encode in length order: a batch is padded to its longest text, so mixing one
             # long passage into a batch of short ones makes the whole batch slow.
             order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
             passages = [texts[i] for i in order]
-            vectors = self.encoder.encode(passages, role="passage", progress=step)  # (n, d)
+            vectors = self.encoder.encode(
+                passages, role="passage", progress=progress, stage=ENCODING
+            )  # (n, d)
             out = torch.empty_like(vectors)
             out[torch.tensor(order, dtype=torch.long)] = vectors
             return out
@@ -354,14 +350,14 @@ def open_default_kb(
     settings: Settings,
     encoder: Encoder,
     *,
-    on_encode: Progress | None = None,
+    progress: Progress | None = None,
 ) -> KnowledgeBase:
     """The KB in `settings.kb_dir`, seeded from the shipped demo KB on first use.
 
     When the shipped demo documents change (an upgrade), they are re-ingested; only the
     changed passages are encoded again.
     """
-    kb = KnowledgeBase.open(settings.kb_dir, create=True, encoder=encoder)
+    kb = KnowledgeBase.open(settings.kb_dir, create=True, encoder=encoder, settings=settings)
     demo = demo_kb_dir()
     files = sorted(p for p in demo.rglob("*") if p.is_file()) if demo.is_dir() else []
     if not files:
@@ -375,7 +371,7 @@ def open_default_kb(
     except (OSError, ValueError, AttributeError):
         seeded = None
     if seeded != digest.hexdigest():
-        kb.ingest([demo], on_encode=on_encode)
+        kb.ingest([demo], progress=progress)
         tmp = marker.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps({"digest": digest.hexdigest()}), encoding="utf-8")
         os.replace(tmp, marker)

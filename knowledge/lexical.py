@@ -19,6 +19,7 @@ import torch
 from bm25s.stopwords import STOPWORDS_EN
 
 from knowledge.attention import top_k
+from knowledge.sentences import HAN
 
 # English function words plus the words of asking, which say nothing about the topic.
 STOPWORDS = frozenset(STOPWORDS_EN) | {
@@ -28,7 +29,15 @@ STOPWORDS = frozenset(STOPWORDS_EN) | {
     "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "would", "you",
     "your", "keep", "keeps", "get", "gets", "got",
 }  # fmt: skip
+# Chinese has no spaces: a run of Han characters gives its overlapping character pairs
+# ("磁盘空间" -> 磁盘 盘空 空间), which match a word wherever it stands without a segmenter.
+# Pairs of the words of asking say nothing about the topic, like the English ones above.
+CHINESE_STOP_PAIRS = frozenset({
+    "怎么", "么办", "怎样", "如何", "什么", "为什", "应该", "可以", "一下", "请问", "我们",
+    "这个", "那个", "一个", "是不", "不是", "了怎", "么处", "该怎", "要怎", "办法",
+})  # fmt: skip
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['._-][A-Za-z0-9]+)*")
+_HAN_RUN = re.compile(f"[{HAN}]+")
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -43,6 +52,10 @@ def tokenize(text: str) -> list[str]:
         parts = [p.lower() for p in _PARTS.findall(word)]
         if len(parts) > 1:
             terms.extend(_stem(p) for p in parts if p not in STOPWORDS)
+    for match in _HAN_RUN.finditer(text):
+        run = match.group(0)
+        pairs = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+        terms.extend(p for p in pairs if p not in CHINESE_STOP_PAIRS)
     return terms
 
 

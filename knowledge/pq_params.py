@@ -10,10 +10,11 @@ from pathlib import Path
 
 import faiss
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from errors import ConfigError
-from knowledge.ann import keys_digest
+from knowledge.saved_index import SavedIndexMeta
+from knowledge.saved_index import stale_reason as saved_stale_reason
 from knowledge.store_files import read_saved_model
 
 SCHEMA_VERSION = 1
@@ -48,20 +49,13 @@ class PqParams(BaseModel):
     seed: int = 1234
 
 
-class SavedMeta(BaseModel):
+class SavedMeta(SavedIndexMeta):
     """`ann-pq-meta.json`: what a saved compressed index holds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: int
-    kind: str
     params: PqParams
-    dim: int
-    rows: int
     next_label: int
     trained_rows: int  # rows when it was trained; 0: untrained (exact scan)
     epoch: str  # names the vectors file
-    keys_digest: str
 
 
 def pq_m(params: PqParams, dim: int) -> int:
@@ -84,17 +78,6 @@ def read_meta(path: Path) -> SavedMeta:
 
 def stale_reason(folder: Path, keys: torch.Tensor) -> str | None:
     """Why the index saved in `folder` cannot serve `keys`, or None when it can."""
-    path = folder / META_FILE
-    if not path.is_file():
-        return "no saved index"
-    try:
-        meta = SavedMeta.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError):
-        return f"{path} is unreadable"
-    if meta.schema_version != SCHEMA_VERSION or meta.kind != KIND:
-        return f"saved as {meta.kind} v{meta.schema_version}"
-    if meta.rows != keys.shape[0] or meta.dim != keys.shape[1]:
-        return f"saved for {meta.rows}×{meta.dim} keys, the store has {tuple(keys.shape)}"
-    if meta.keys_digest != keys_digest(keys):
-        return "saved for other keys (the store changed after the index was saved)"
-    return None
+    return saved_stale_reason(
+        folder / META_FILE, SavedMeta, keys, kind=KIND, schema_version=SCHEMA_VERSION
+    )

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 MAX_TOKENS = 200  # estimated word pieces; leaves room under the encoder's 256 for title+heading
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+# Han characters (CJK ideographs): one word piece each, and no spaces between sentences.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{HAN}]|[^\W{HAN}]+|[^\w\s]")
+_BREAKS = re.compile(r"(?<= )|(?<=[，。！？；：、])")  # where a line too long may be cut
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])|(?<=[。！？；])\s*(?=\S)")
 # Pieces after which a cut at ". " is no sentence end: list numbers, common abbreviations.
 _NO_END = re.compile(r"(?:^\d+[.)]|\b(?:e\.g|i\.e|etc|vs|approx|no|cf|fig)\.)$", re.IGNORECASE)
 
@@ -92,7 +95,8 @@ def _pack(pieces: list[Chunk], max_tokens: int, glue: str) -> list[Chunk]:
 
 
 def _split_long(block: Chunk, max_tokens: int) -> list[Chunk]:
-    """A block over the limit, as lines; a single huge line is cut between words."""
+    """A block over the limit, as lines; a single huge line is cut between words (in Chinese,
+    which has no spaces, after a punctuation mark)."""
     pieces: list[Chunk] = []
     for i, line in enumerate(block.text.split("\n")):
         number = block.first + i
@@ -101,20 +105,21 @@ def _split_long(block: Chunk, max_tokens: int) -> list[Chunk]:
             continue
         part: list[str] = []
         size = 0
-        for word in line.split(" "):
+        for word in _BREAKS.split(line):  # each piece keeps the space or mark that ends it
             tokens = estimate_tokens(word)
             if part and size + tokens > max_tokens:
-                pieces.append(Chunk(" ".join(part), number, number))
+                pieces.append(Chunk("".join(part).rstrip(" "), number, number))
                 part, size = [], 0
             part.append(word)
             size += tokens
         if part:
-            pieces.append(Chunk(" ".join(part), number, number))
+            pieces.append(Chunk("".join(part).rstrip(" "), number, number))
     return pieces
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage: list items, headings and code blocks whole; prose cut at . ! ?"""
+    """Sentences of a passage: list items, headings and code blocks whole; prose cut at . ! ?
+    and at Chinese 。！？；"""
     units: list[str] = []
     prose: list[str] = []
 

@@ -19,15 +19,13 @@ def test_ann_factory_auto_is_exact_below_the_threshold_and_hnsw_above() -> None:
 
 def test_ann_factory_growing_past_the_threshold_builds_the_graph_once(tmp_path: Path) -> None:
     keys = clustered_keys(40)
-    seen: list[tuple[int, int]] = []
-    index = make_index(
-        keys, ann_threshold=50, progress=lambda done, total: seen.append((done, total))
-    )
+    seen: list[tuple[str, int, int]] = []
+    index = make_index(keys, ann_threshold=50, progress=lambda *a: seen.append(a))
     index.add(clustered_keys(9, seed=1))
     assert index.kind == "exact" and seen == []
     extra = clustered_keys(3, seed=2)
     index.add(extra)
-    assert index.kind == "hnsw" and seen[-1] == (52, 52)
+    assert index.kind == "hnsw" and seen[-1] == ("linking the graph", 52, 52)
     _, rows = index.search(extra, 1)
     assert rows[:, 0].tolist() == [49, 50, 51]
     all_keys = torch.cat([keys, clustered_keys(9, seed=1), extra])

@@ -17,8 +17,8 @@ def test_ann_persist_round_trip_loads_without_rebuilding(tmp_path: Path) -> None
     queries = clustered_keys(9, seed=5)
     built = HnswIndex.build(keys)
     built.save(tmp_path)
-    seen: list[int] = []
-    opened = HnswIndex.open(tmp_path, keys, progress=seen.append)
+    seen: list[tuple[str, int, int]] = []
+    opened = HnswIndex.open(tmp_path, keys, progress=lambda *a: seen.append(a))
     assert opened.rebuilt_because is None and seen == []  # loaded, not built
     assert len(opened) == 603
     for a, b in zip(built.search(queries, 10), opened.search(queries, 10), strict=True):

@@ -61,9 +61,12 @@ def test_ann_search_large_allowed_set_filters_the_graph_walk() -> None:
 
 
 def test_ann_search_build_reports_progress_for_every_row() -> None:
-    seen: list[int] = []
-    HnswIndex.build(clustered_keys(1001), AnnParams(build_chunk=300), progress=seen.append)
-    assert seen == [300, 300, 300, 101]
+    seen: list[tuple[str, int, int]] = []
+    HnswIndex.build(
+        clustered_keys(1001), AnnParams(build_chunk=300), progress=lambda *a: seen.append(a)
+    )
+    assert [done for _, done, _ in seen] == [0, 300, 600, 900, 1001]
+    assert {(stage, total) for stage, _, total in seen} == {("linking the graph", 1001)}
 
 
 def test_ann_search_real_ops_texts_top1_agrees_with_exact(encoder: Encoder) -> None:

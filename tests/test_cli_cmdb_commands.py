@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import cli
+from tests.support.cli import assert_one_error_line as one_error_line
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,10 +29,7 @@ def run(home: Path, *args: str | Path) -> Result:
 
 
 def assert_one_error_line(result: Result, text: str) -> None:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code != 0, result.output
-    assert len(lines) == 1 and lines[0].startswith("error:") and text in lines[0], lines
-    assert "Traceback" not in result.output
+    one_error_line(result, None, text)
 
 
 def test_cli_cmdb_demo_loads_an_estate_with_progress(home: Path) -> None:

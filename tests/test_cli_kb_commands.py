@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-import cli
+from tests.support.cli import assert_one_error_line, run, write_docs
 
 DOCS = {
     "nginx.md": "# Nginx 502\n\n## Fix\n\nRestart the upstream application behind nginx.\n",
@@ -19,22 +18,7 @@ DOCS = {
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text)
-    return folder
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli.app, [str(a) for a in args])
-
-
-def assert_one_error_line(result: Result, code: int, text: str) -> None:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.exit_code == code, result.output
-    assert len(lines) == 1 and lines[0].startswith("error:") and text in lines[0], lines
-    assert "Traceback" not in result.output
+    return write_docs(tmp_path / "docs", DOCS)
 
 
 def test_cli_kb_ingest_prints_counts_per_outcome(tmp_path: Path, docs: Path) -> None:

@@ -40,6 +40,52 @@ ISO_DURATION = re.compile(
 )
 
 
+# Chinese: "两个小时", "半小时", "一个半小时", "30分钟", "三天". A number, an optional measure
+# word 个, an optional 半 (and a half), the unit.
+_CHINESE_UNITS = {
+    "秒钟": 1, "秒": 1, "分钟": 60, "分": 60, "小时": 3600, "钟头": 3600, "天": 86400,
+    "日": 86400, "周": 7 * 86400, "星期": 7 * 86400, "礼拜": 7 * 86400, "个月": 30 * 86400,
+}  # fmt: skip
+CHINESE_NUMBER = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+"
+CHINESE_DURATION = re.compile(
+    rf"(?P<q>{CHINESE_NUMBER})?\s*个?\s*(?P<half>半)?\s*"
+    rf"(?P<u>{'|'.join(sorted(_CHINESE_UNITS, key=len, reverse=True))})(?P<more>半)?"
+)
+_CHINESE_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+    "八": 8, "九": 9,
+}  # fmt: skip
+
+
+def chinese_number(text: str) -> float | None:
+    """ "23", "二十三", "十", "两", "一百二十" as a number; None for anything else."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    total, digit = 0, None
+    for char in text:
+        if char in _CHINESE_DIGITS:
+            if digit is not None:
+                return None  # "二三" is not a number
+            digit = _CHINESE_DIGITS[char]
+        elif char in "十百":
+            total += (1 if digit is None else digit) * (10 if char == "十" else 100)
+            digit = None
+        else:
+            return None
+    return float(total + (digit or 0)) if text else None
+
+
+def chinese_seconds(m: re.Match[str]) -> int | None:
+    """Seconds in a CHINESE_DURATION match: "一个半小时" -> 5400; "半" alone counts 0.5."""
+    said = m.group("q")
+    quantity = chinese_number(said) if said else (0.0 if m.group("half") else None)
+    if quantity is None:
+        return None
+    half = 0.5 if m.group("half") or m.group("more") else 0.0
+    seconds = round((quantity + half) * _CHINESE_UNITS[m.group("u")])
+    return seconds or None
+
+
 def _quantity(text: str) -> float | None:
     q = " ".join(text.lower().split())
     fixed = {"a": 1.0, "an": 1.0, "a couple of": 2.0, "a few": 3.0, "half a": 0.5, "half an": 0.5}
@@ -78,7 +124,10 @@ def parse_duration(text: str) -> int | None:
     if iso:
         return iso_seconds(iso)
     phrase = DURATION_PHRASE.fullmatch(stripped)
-    return phrase_seconds(phrase.group(0)) if phrase else None
+    if phrase:
+        return phrase_seconds(phrase.group(0))
+    chinese = CHINESE_DURATION.fullmatch(stripped)
+    return chinese_seconds(chinese) if chinese else None
 
 
 def iso_duration(seconds: int) -> str:

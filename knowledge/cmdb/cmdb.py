@@ -13,15 +13,17 @@ from rapidfuzz import process
 
 from errors import CMDBError
 from knowledge.cmdb.language import KeyTable, Linker, QuestionParser
-from knowledge.cmdb.loadfile import check_consistency, read_load_file, validate_load
+from knowledge.cmdb.loadfile import LoadStream, dict_stream, file_stream, model_stream
+from knowledge.cmdb.loading import run_load
 from knowledge.cmdb.models import CMDBQuery, Direction, Hop, LoadFile
 from knowledge.cmdb.results import CMDBResult, Edge, Item, Parsed, Topology
-from knowledge.cmdb.schema import Schema, summarize
+from knowledge.cmdb.schema import Schema
 from knowledge.cmdb.semantic import rank
 from knowledge.cmdb.sensitive import DEFAULT_SENSITIVE_PATTERN, SensitivePolicy
 from knowledge.cmdb.sql import count_sql, select_sql, stats_sql
-from knowledge.cmdb.stats import estate_summary, stats_from_rows
+from knowledge.cmdb.stats import counts_from_summary, estate_summary, stats_from_rows
 from knowledge.cmdb.store import Store
+from knowledge.cmdb.stores import open_store
 from knowledge.default_encoder import default_encoder
 from knowledge.encoder import Encoder
 from knowledge.input_text import require_unicode
@@ -31,6 +33,7 @@ from settings import Settings
 
 OWN_FIELDS = ("name", "id", "type")
 MAX_NODES = 80  # items a topology picture shows
+SEMANTIC_POOL = 20_000  # items a free-text question ranks at most (the first, by row id)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class LoadReport:
 
 
 class CMDB:
-    """Configuration items and relations in SQLite, asked in plain language."""
+    """Configuration items and relations in SQLite (or PostgreSQL), asked in plain language."""
 
     def __init__(
         self,
@@ -78,13 +81,14 @@ class CMDB:
         cache_dir: str | Path | None = None,
         sensitive_pattern: str = DEFAULT_SENSITIVE_PATTERN,
     ) -> CMDB:
-        """Open the SQLite CMDB at `path` (made when `create`).
+        """Open the SQLite CMDB at `path` (made when `create`), or the PostgreSQL one a
+        `postgresql://` URL names (its tables made when `create`).
 
         Without `encoder`, questions use the shared default encoder of `settings` (the
         environment's when None), loaded on the first question, not here.
         """
         SensitivePolicy(sensitive_pattern)  # a bad pattern fails here, not on first use
-        store = Store(Path(path), create=create)
+        store = open_store(path, create=create)
         folder = Path(cache_dir) if cache_dir is not None else None
         return cls(
             store,
@@ -109,48 +113,34 @@ class CMDB:
 
     def load(
         self,
-        source: str | Path | LoadFile | dict[str, Any],
+        source: str | Path | LoadFile | dict[str, Any] | LoadStream,
         progress: Progress | None = None,
         *,
         replace: bool = False,
         origin: str = "file",
     ) -> LoadReport:
-        """Validate then upsert a load file (path) or parsed data; all or nothing.
+        """Validate then upsert a load file (path), parsed data or a stream of chunks, read
+        part by part in one transaction: all or nothing.
 
         With `replace`, the new data takes the place of everything stored (atomically).
         """
-        if isinstance(source, str | Path):
-            data = read_load_file(Path(source), progress)
+        if isinstance(source, LoadStream):
+            stream = source
+        elif isinstance(source, LoadFile):
+            stream = model_stream(source)
+        elif isinstance(source, str | Path):
+            stream = file_stream(Path(source), progress)
         else:
-            data = validate_load(source, progress=progress)
-        attrs = {} if replace else self._raw_schema().get("attrs", {})
-        stored = {name: str(info["kind"]) for name, info in attrs.items()}
-        check_consistency(data, (lambda ids: set()) if replace else self._known_ids, stored)
-        policy = SensitivePolicy(self.pattern)
-        self.store.write(
-            data,
-            lambda conn, report: summarize(conn, policy, report),
-            progress,
-            replace=replace,
-            origin=origin,
+            stream = dict_stream(source)
+        counts = run_load(
+            self.store, stream, self.pattern, replace=replace, origin=origin, progress=progress
         )
         return LoadReport(
-            items=len(data.items),
-            relations=len(data.relations),
+            items=counts.items,
+            relations=counts.relations,
             total_items=self.store.count_items(),
             generation=self.store.generation(),
         )
-
-    def _known_ids(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            rows = self.store.rows(
-                f"SELECT id FROM items WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608 (only ? marks; values are bound)
-                chunk,
-            )
-            found.update(str(r[0]) for r in rows)
-        return found
 
     # -- schema and parser, rebuilt only when a load changed the file ---------------------
 
@@ -219,7 +209,7 @@ class CMDB:
             raise CMDBError(
                 "the question is empty; ask e.g. 'prod hosts in sh-1 with cpu over 80%'"
             )
-        if self.store.count_items() == 0:
+        if self.store.is_empty():
             raise CMDBError("the CMDB is empty; run `opsqkv cmdb load FILE` or `opsqkv cmdb demo`")
         parsed = self.parser().parse(question)
         hints = []
@@ -263,8 +253,10 @@ class CMDB:
         if query.text:
             return self._run_semantic(query, parsed)
         if query.agg is not None or query.group_by:
-            compiled = stats_sql(query, schema)
-            stats = stats_from_rows(query, self.store.rows(compiled.sql, compiled.params))
+            stats = counts_from_summary(query, schema)
+            if stats is None:
+                compiled = stats_sql(query, schema)
+                stats = stats_from_rows(query, self.store.rows(compiled.sql, compiled.params))
             listing = query.model_copy(update={"agg": None, "agg_attr": None, "group_by": []})
             return CMDBResult(query, total=sum(r.count for r in stats.rows), stats=stats,
                               parsed=parsed, fetch=lambda n: self._items_for(listing, n))  # fmt: skip
@@ -285,13 +277,16 @@ class CMDB:
         return self.store.items_by_rid(rids[:first] if first else rids, self._hidden)
 
     def _run_semantic(self, query: CMDBQuery, parsed: Parsed | None) -> CMDBResult:
-        candidates = self.store.items_by_rid(self._rids(query, with_limit=False), self._hidden)
+        rids = self._rids(query, with_limit=False)
+        # Item keys are composed per candidate: a broad question on a big estate ranks the
+        # first SEMANTIC_POOL items rather than all of them.
+        candidates = self.store.items_by_rid(rids[:SEMANTIC_POOL], self._hidden)
         categorical = {a for a, info in self._schema.attrs.items() if info.categorical}
         linker = self.parser().linker
         ranked = rank(candidates, query.text or "", linker, categorical, query.limit or 10)
         items = [it for it, _ in ranked]
         scores = {it.id: round(score, 4) for it, score in ranked}
-        return CMDBResult(query, total=len(candidates), items=items, parsed=parsed, scores=scores)
+        return CMDBResult(query, total=len(rids), items=items, parsed=parsed, scores=scores)
 
     # -- items and topology --------------------------------------------------------------
 
@@ -389,4 +384,4 @@ class CMDB:
 
     def summary(self) -> dict[str, Any]:
         """Counts per type and relation, and each visible attribute's kind: for `cmdb stats`."""
-        return estate_summary(self.schema, self.hidden, self.store.path)
+        return estate_summary(self.schema, self.hidden, self.store.where)

@@ -1,11 +1,15 @@
-"""The CMDB the chat and CLI use when none is named: settings.cmdb_path, seeded with the
-demo estate on first use so a new install answers questions straight away."""
+"""The CMDB the chat and CLI use when none is named: settings.cmdb_url (PostgreSQL) when set,
+else the SQLite file settings.cmdb_path, seeded with the demo estate on first use so a new
+install answers questions straight away."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from errors import CMDBError
 from knowledge.cmdb.cmdb import CMDB, LoadReport
-from knowledge.cmdb.demo import generate
+from knowledge.cmdb.demo import stream
+from knowledge.cmdb.loadfile import LoadStream, RawChunk, validated
 from knowledge.encoder import Encoder
 from knowledge.progress import Progress
 from settings import Settings
@@ -27,16 +31,31 @@ def open_default(
     Returns the CMDB and whether the demo was loaded just now.
     """
     cmdb = CMDB.open(
-        settings.cmdb_path,
+        cmdb_location(settings),
         create=True,
         encoder=encoder,
         settings=settings,
         cache_dir=settings.cache_dir,
     )
-    if cmdb.store.count_items() > 0:
+    if not cmdb.store.is_empty():
         return cmdb, False
     load_demo(cmdb, hosts=hosts, seed=seed, progress=progress)
     return cmdb, True
+
+
+def cmdb_location(settings: Settings) -> str | Path:
+    """Where the settings put the CMDB: the PostgreSQL URL if one is set, else the file."""
+    return settings.cmdb_url or settings.cmdb_path
+
+
+def demo_stream(hosts: int, seed: int, progress: Progress | None = None) -> LoadStream:
+    """The demo estate as a load stream, generated batch by batch while it is written."""
+    if hosts < 20:
+        raise CMDBError(
+            f"a demo estate needs at least 20 hosts (got {hosts}); pick a bigger --hosts"
+        )
+    chunks = (RawChunk(**batch) for batch in stream(hosts=hosts, seed=seed, progress=progress))
+    return LoadStream("the demo estate", validated(chunks, "the demo estate"))
 
 
 def load_demo(
@@ -52,11 +71,7 @@ def load_demo(
     items = cmdb.store.count_items()
     if items and cmdb.store.meta("origin") != "demo" and not replace:
         raise CMDBError(
-            f"the CMDB at {cmdb.store.path} holds {items} items loaded from files; "
+            f"the CMDB at {cmdb.store.where} holds {items} items loaded from files; "
             "pass --replace to replace them with the demo estate"
         )
-    try:
-        data = generate(hosts=hosts, seed=seed, progress=progress)
-    except ValueError as e:
-        raise CMDBError(f"{e}; pick a bigger --hosts") from e
-    return cmdb.load(data, progress, replace=True, origin="demo")
+    return cmdb.load(demo_stream(hosts, seed, progress), progress, replace=True, origin="demo")

@@ -1,10 +1,17 @@
-"""Reading and checking CMDB load files (JSON, YAML, CSV for items only): one clear error each."""
+"""Reading and checking CMDB load files, part by part: one clear error each.
+
+Every source becomes a `LoadStream`: chunks of validated items and relations (and attribute
+names declared secret), at most CHUNK items at a time, so a file of any size is read in
+bounded memory. JSON (ijson) and JSON Lines (loadjson.py) and CSV (items only) are
+streamed; YAML is read whole (use JSON or JSON Lines for big estates).
+"""
 
 from __future__ import annotations
 
 import csv
-import json
-from collections.abc import Callable
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +19,38 @@ import yaml
 from pydantic import ValidationError
 
 from errors import CMDBError
-from knowledge.cmdb.models import LoadFile, Scalar
-from knowledge.progress import Progress
+from knowledge.cmdb.models import CIRecord, LoadFile, RelationRecord, Scalar
+from knowledge.progress import Progress, no_progress
 
-CHUNK = 20_000  # items validated at a time, between progress reports
+CHUNK = 10_000  # items (or relations) validated and written at a time
+_TOP = ("items", "relations", "sensitive")
+
+
+@dataclass(frozen=True)
+class RawChunk:
+    """Part of a load as read, not yet validated."""
+
+    items: list[Any] = field(default_factory=list)
+    relations: list[Any] = field(default_factory=list)
+    sensitive: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Part of a load, validated."""
+
+    items: list[CIRecord] = field(default_factory=list)
+    relations: list[RelationRecord] = field(default_factory=list)
+    sensitive: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadStream:
+    """A load read part by part; `total_items` when the reader knows it beforehand."""
+
+    source: str
+    chunks: Iterator[Chunk]
+    total_items: int | None = None
 
 
 def value_class(value: Scalar) -> str:
@@ -27,38 +62,162 @@ def value_class(value: Scalar) -> str:
     return "text"
 
 
-def read_load_file(path: Path, progress: Progress | None = None) -> LoadFile:
-    """Parse and validate a load file; CSV rows are items (`id,type,name,<attr>...`)."""
+def validated(raw: Iterable[RawChunk], source: str) -> Iterator[Chunk]:
+    """Validate each chunk; errors name the entry by its place in the whole load."""
+    items_seen = relations_seen = 0
+    for part in raw:
+        data = {"items": part.items, "relations": part.relations, "sensitive": part.sensitive}
+        try:
+            checked = LoadFile.model_validate(data)
+        except ValidationError as e:
+            raise _entry_error(e, data, source, items_seen, relations_seen) from e
+        items_seen += len(part.items)
+        relations_seen += len(part.relations)
+        yield Chunk(checked.items, checked.relations, checked.sensitive)
+
+
+def _entry_error(
+    e: ValidationError, data: dict[str, Any], source: str, items_seen: int, relations_seen: int
+) -> CMDBError:
+    first = e.errors()[0]
+    loc = list(first["loc"])
+    where = ""
+    if len(loc) >= 2 and loc[0] in ("items", "relations") and isinstance(loc[1], int):
+        entry = data[loc[0]][loc[1]]
+        if loc[0] == "items":
+            number = loc[1] + items_seen + 1
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            where = f"item {ident!r} (#{number}) " if ident else f"item #{number} "
+        else:
+            where = f"relation #{loc[1] + relations_seen + 1} "
+    field_name = ".".join(str(p) for p in loc[2:]) or ".".join(str(p) for p in loc)
+    return CMDBError(
+        f"{source}: {where}{field_name}: {first['msg']} (got {first.get('input')!r}); "
+        "fix that entry and load again"
+    )
+
+
+def check_top(shape: Any, source: str) -> list[str]:
+    """The top level: an object with only items / relations lists and a sensitive list of
+    names (items and relations given as `[]` placeholders). Returns the sensitive names."""
+    if not isinstance(shape, dict):
+        raise CMDBError(f"{source} must be an object with 'items' and 'relations' lists")
+    try:
+        return LoadFile.model_validate(shape).sensitive
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CMDBError(
+            f"{source}: {loc}: {first['msg']} (got {first.get('input')!r}); fix it and load again"
+        ) from e
+
+
+def dict_stream(raw: Any, source: str = "load data", size: int = CHUNK) -> LoadStream:
+    """A whole load already in memory (parsed JSON or YAML, or a dict), in chunks."""
+    if not isinstance(raw, dict):
+        raise CMDBError(f"{source} must be an object with 'items' and 'relations' lists")
+    shape = {k: ([] if k != "sensitive" and isinstance(v, list) else v) for k, v in raw.items()}
+    sensitive = check_top(shape, source)
+    items, relations = list(raw.get("items", [])), list(raw.get("relations", []))
+
+    def parts() -> Iterator[RawChunk]:
+        yield RawChunk(sensitive=sensitive)
+        for start in range(0, len(items), size):
+            yield RawChunk(items=items[start : start + size])
+        for start in range(0, len(relations), size):
+            yield RawChunk(relations=relations[start : start + size])
+
+    return LoadStream(source, validated(parts(), source), total_items=len(items))
+
+
+def model_stream(data: LoadFile, size: int = CHUNK) -> LoadStream:
+    """An already validated `LoadFile`, in chunks."""
+
+    def parts() -> Iterator[Chunk]:
+        yield Chunk(sensitive=list(data.sensitive))
+        for start in range(0, len(data.items), size):
+            yield Chunk(items=data.items[start : start + size])
+        for start in range(0, len(data.relations), size):
+            yield Chunk(relations=data.relations[start : start + size])
+
+    return LoadStream("load data", parts(), total_items=len(data.items))
+
+
+def file_stream(path: Path, progress: Progress | None = None, size: int = CHUNK) -> LoadStream:
+    """Stream a load file by its suffix: .json, .jsonl/.ndjson, .yaml/.yml or .csv."""
+    from knowledge.cmdb.loadjson import json_stream, jsonl_stream  # ijson only when needed
+
     if not path.is_file():
         raise CMDBError(f"load file {path} does not exist; check the path")
     suffix = path.suffix.lower()
+    report = progress or no_progress
+    if suffix == ".json":
+        return json_stream(path, report, size)
+    if suffix in (".jsonl", ".ndjson"):
+        return jsonl_stream(path, report, size)
+    if suffix in (".yaml", ".yml"):
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            raise CMDBError(f"load file {path} cannot be parsed ({e}); fix its syntax") from e
+        return dict_stream(raw, str(path), size)
+    if suffix == ".csv":
+        return LoadStream(str(path), validated(_csv_chunks(path, size), str(path)))
+    raise CMDBError(
+        f"load file {path} has suffix {suffix!r}; use .json, .yaml/.yml, .csv or .jsonl (JSON Lines)"
+    )
+
+
+def read_load_file(path: Path, progress: Progress | None = None) -> LoadFile:
+    """Parse and validate a whole load file into memory (small files; `file_stream` for big)."""
+    items: list[CIRecord] = []
+    relations: list[RelationRecord] = []
+    sensitive: list[str] = []
+    for chunk in file_stream(path, progress).chunks:
+        items += chunk.items
+        relations += chunk.relations
+        sensitive += chunk.sensitive
+    return LoadFile.model_construct(items=items, relations=relations, sensitive=sensitive)
+
+
+def validate_load(raw: Any, *, source: str = "load data") -> LoadFile:
+    """Validate parsed data into one `LoadFile`."""
+    if isinstance(raw, LoadFile):
+        return raw
+    stream = dict_stream(raw, source)
+    parts = list(stream.chunks)
+    return LoadFile.model_construct(
+        items=[it for c in parts for it in c.items],
+        relations=[r for c in parts for r in c.relations],
+        sensitive=[s for c in parts for s in c.sensitive],
+    )
+
+
+def _csv_chunks(path: Path, size: int) -> Iterator[RawChunk]:
+    """CSV rows are items (`id,type,name,<attr>...`), read a chunk at a time."""
     try:
-        text = path.read_text(encoding="utf-8")
-        if suffix == ".json":
-            raw: Any = json.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            raw = yaml.safe_load(text)
-        elif suffix == ".csv":
-            raw = {"items": _csv_items(text)}
-        else:
-            raise CMDBError(
-                f"load file {path} has suffix {suffix!r}; use .json, .yaml/.yml or .csv"
-            )
-    except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError, csv.Error) as e:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"id", "type", "name"} - set(reader.fieldnames or [])
+            if missing:
+                raise CMDBError(
+                    f"CSV header lacks {sorted(missing)}; the first row must name id,type,name"
+                )
+            batch: list[dict[str, Any]] = []
+            for row in reader:
+                attrs = {
+                    k: _csv_value(v) for k, v in row.items() if k not in ("id", "type", "name")
+                }
+                batch.append(
+                    {"id": row["id"], "type": row["type"], "name": row["name"], "attrs": attrs}
+                )
+                if len(batch) >= size:
+                    yield RawChunk(items=batch)
+                    batch = []
+            if batch:
+                yield RawChunk(items=batch)
+    except (UnicodeDecodeError, csv.Error, io.UnsupportedOperation) as e:
         raise CMDBError(f"load file {path} cannot be parsed ({e}); fix its syntax") from e
-    return validate_load(raw, source=str(path), progress=progress)
-
-
-def _csv_items(text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(text.splitlines())
-    missing = {"id", "type", "name"} - set(reader.fieldnames or [])
-    if missing:
-        raise CMDBError(f"CSV header lacks {sorted(missing)}; the first row must name id,type,name")
-    items = []
-    for row in reader:
-        attrs = {k: _csv_value(v) for k, v in row.items() if k not in ("id", "type", "name")}
-        items.append({"id": row["id"], "type": row["type"], "name": row["name"], "attrs": attrs})
-    return items
 
 
 def _csv_value(text: str | None) -> Scalar:
@@ -74,100 +233,3 @@ def _csv_value(text: str | None) -> Scalar:
         except ValueError:
             continue
     return cell
-
-
-def validate_load(
-    raw: Any, *, source: str = "load data", progress: Progress | None = None
-) -> LoadFile:
-    """Validate parsed data with pydantic; the error names the item id when there is one.
-
-    Big files are validated in chunks so `progress` can follow along.
-    """
-    if isinstance(raw, LoadFile):
-        return raw
-    if not isinstance(raw, dict):
-        raise CMDBError(f"{source} must be an object with 'items' and 'relations' lists")
-    items = raw.get("items")
-    if not isinstance(items, list) or len(items) <= CHUNK:
-        return _validated(raw, raw, source, 0)
-    head = _validated({**raw, "items": []}, raw, source, 0)
-    records = []
-    for start in range(0, len(items), CHUNK):
-        records += _validated({"items": items[start : start + CHUNK]}, raw, source, start).items
-        if progress is not None:
-            progress("validating", min(start + CHUNK, len(items)), len(items))
-    return LoadFile.model_construct(
-        items=records, relations=head.relations, sensitive=head.sensitive
-    )
-
-
-def _validated(part: dict[str, Any], raw: dict[str, Any], source: str, offset: int) -> LoadFile:
-    try:
-        return LoadFile.model_validate(part)
-    except ValidationError as e:
-        first = e.errors()[0]
-        loc = list(first["loc"])
-        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
-            loc[1] += offset
-        where = _where(raw, loc)
-        field = ".".join(str(p) for p in loc[2:]) or ".".join(str(p) for p in loc)
-        raise CMDBError(
-            f"{source}: {where}{field}: {first['msg']} (got {first.get('input')!r}); "
-            "fix that entry and load again"
-        ) from e
-
-
-def _where(raw: dict[str, Any], loc: list[Any]) -> str:
-    if len(loc) >= 2 and loc[0] in ("items", "relations") and isinstance(loc[1], int):
-        entries = raw.get(loc[0])
-        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
-        if loc[0] == "items":
-            ident = entry.get("id") if isinstance(entry, dict) else None
-            return f"item {ident!r} (#{loc[1] + 1}) " if ident else f"item #{loc[1] + 1} "
-        return f"relation #{loc[1] + 1} "
-    return ""
-
-
-def check_consistency(
-    data: LoadFile,
-    known_ids: Callable[[list[str]], set[str]],
-    stored_classes: dict[str, str],
-) -> None:
-    """Duplicate ids, relations to unknown ids, and attributes whose value class changes."""
-    seen: set[str] = set()
-    for item in data.items:
-        if item.id in seen:
-            raise CMDBError(
-                f"item id {item.id!r} appears twice in the load file; ids must be unique"
-            )
-        seen.add(item.id)
-    ends = {r.src for r in data.relations} | {r.dst for r in data.relations}
-    unknown = ends - seen
-    if unknown:
-        unknown -= known_ids(sorted(unknown))
-    if unknown:
-        bad = next(r for r in data.relations if r.src in unknown or r.dst in unknown)
-        missing = bad.src if bad.src in unknown else bad.dst
-        raise CMDBError(
-            f"relation {bad.src} -{bad.type}-> {bad.dst} points to unknown item id {missing!r}; "
-            "add the item or fix the relation"
-        )
-    _check_classes(data, stored_classes)
-
-
-def _check_classes(data: LoadFile, stored_classes: dict[str, str]) -> None:
-    classes = dict(stored_classes)
-    first_item: dict[str, str] = {}
-    for item in data.items:
-        for key, value in item.attrs.items():
-            if value is None:
-                continue
-            cls = value_class(value)
-            known = classes.setdefault(key, cls)
-            first_item.setdefault(key, item.id)
-            if known != cls:
-                origin = first_item.get(key) if key not in stored_classes else "the stored CMDB"
-                raise CMDBError(
-                    f"item {item.id!r}: attribute {key!r} is {value!r} ({cls}) but is {known} "
-                    f"elsewhere ({origin}); give every {key} the same kind of value"
-                )

@@ -38,6 +38,33 @@ def counts_by(items: list[Item], query: CMDBQuery) -> Stats | None:
     return None
 
 
+def counts_from_summary(query: CMDBQuery, schema: Schema) -> Stats | None:
+    """ "How many hosts per idc": counts per value of one categorical attribute, restricted
+    to item types only, read from the schema summary (exact: the load that wrote the items
+    counted them in the same transaction) instead of counting 10^6 rows. None when the
+    question asks more than that; the SQL answers it."""
+    if query.agg not in (None, "count") or len(query.group_by) != 1 or query.agg_attr:
+        return None
+    if query.filters or query.any_of or query.hop is not None or query.text:
+        return None
+    attr = query.group_by[0]
+    info, per_value = schema.attrs.get(attr), schema.values.get(attr)
+    if info is None or not info.categorical or per_value is None:
+        return None
+    types = set(query.types) if query.types else set(schema.types)
+    counts = {
+        v: sum(n for t, n in by_type.items() if t in types) for v, by_type in per_value.items()
+    }
+    groups: dict[str | None, int] = {v: n for v, n in counts.items() if n}
+    missing = sum(schema.types.get(t, 0) for t in types) - sum(groups.values())
+    if missing:
+        groups[None] = missing  # items of these types without the attribute
+    # Biggest first, then by value with "(none)" first: the order stats_sql gives.
+    ordered = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0] is not None, kv[0] or ""))
+    rows = tuple(StatRow((value,), count) for value, count in ordered)
+    return Stats((attr,), "count", None, rows)
+
+
 def stats_from_rows(query: CMDBQuery, rows: list[tuple[Any, ...]]) -> Stats:
     """`Stats` from the rows of `compile.stats_sql`: group values, count, aggregate."""
     n = len(query.group_by)
@@ -58,7 +85,7 @@ def _kind(info: AttrInfo) -> str:
     return "categorical" if info.categorical else "identifier"
 
 
-def estate_summary(schema: Schema, hidden: set[str], path: Path) -> dict[str, Any]:
+def estate_summary(schema: Schema, hidden: set[str], where: str | Path) -> dict[str, Any]:
     """What a CMDB holds, JSON-ready: items per type, relation shapes, attribute kinds."""
     attributes: dict[str, dict[str, Any]] = {}
     for name, info in sorted(schema.attrs.items()):
@@ -74,7 +101,7 @@ def estate_summary(schema: Schema, hidden: set[str], path: Path) -> dict[str, An
             entry["values"] = sorted(schema.values.get(name, {}))[:12]
         attributes[name] = entry
     return {
-        "path": str(path),
+        "path": str(where),
         "items": sum(schema.types.values()),
         "types": dict(sorted(schema.types.items())),
         "relations": [

@@ -1,45 +1,25 @@
-"""SQLite storage for CIs: items, typed attributes (EAV), relations; parameterised SQL only.
+"""Where CIs are kept: the interface every store gives the CMDB, and the reads they share.
 
-Attributes live one row per (item, key) with a text column and a numeric column, each
-indexed with the key first, so a condition is an index range scan whatever the item type.
-A load is one transaction: a failure leaves the file exactly as it was.
+Two stores implement it: `SQLiteStore` (sqlite_store.py, one file, the default) and
+`PostgresStore` (postgres_store.py, for estates that outgrow one file). Both hold the same
+tables (tables.py) and run the same statements: SQL text with `?` marks and bound values,
+which each store hands to its driver. A load is one transaction in both: a failure leaves
+the store exactly as it was.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from errors import CMDBError
-from knowledge.cmdb.models import LoadFile, Scalar
+from knowledge.cmdb.columns import ColumnMap
+from knowledge.cmdb.models import Scalar
 from knowledge.cmdb.results import Item
-from knowledge.progress import Progress
+from knowledge.cmdb.writer import Writer
 
-SCHEMA_VERSION = "1"
-_DDL = """
-CREATE TABLE IF NOT EXISTS items(
-    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-    name TEXT NOT NULL, lname TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS items_type ON items(type);
-CREATE INDEX IF NOT EXISTS items_lname ON items(lname);
-CREATE TABLE IF NOT EXISTS attrs(
-    item INTEGER NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, txt TEXT, num REAL,
-    PRIMARY KEY(item, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS attrs_txt ON attrs(key, txt);
-CREATE INDEX IF NOT EXISTS attrs_num ON attrs(key, num);
-CREATE TABLE IF NOT EXISTS relations(
-    src INTEGER NOT NULL, type TEXT NOT NULL, dst INTEGER NOT NULL,
-    PRIMARY KEY(src, type, dst)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS relations_dst ON relations(dst, type, src);
-CREATE TABLE IF NOT EXISTS sensitive(key TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-_BATCH = 20_000
+_CHUNK = 900  # ids per IN (...) list: under SQLite's old 999-parameter limit
 
 
 def encode_value(value: Scalar) -> tuple[str, str | None, float | None]:
@@ -64,46 +44,30 @@ def decode_value(kind: str, txt: str | None, num: float | None) -> Scalar:
     return txt
 
 
-class Store:
-    """One SQLite file of CIs; safe to share between threads (one connection, one lock)."""
+def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    """`values` in lists of at most `size`."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
-    def __init__(self, path: Path, *, create: bool) -> None:
-        self.path = path
-        if not path.exists() and not create:
-            raise CMDBError(
-                f"no CMDB at {path}; load one with `opsqkv cmdb load FILE` or `opsqkv cmdb demo`"
-            )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA cache_size=-65536")
-            self.conn.execute("PRAGMA temp_store=MEMORY")
-            self.conn.executescript(_DDL)
-        except sqlite3.DatabaseError as e:
-            raise CMDBError(
-                f"{path} is not a usable CMDB file ({e}); move it away and load again"
-            ) from e
-        self.lock = threading.RLock()
 
-    def close(self) -> None:
-        """Close the connection."""
-        with self.lock:
-            self.conn.close()
+class Store(ABC):
+    """The CMDB's storage: parameterised reads, and loads as one transaction."""
 
-    # -- reads -------------------------------------------------------------------------
+    where: str  # for messages: a file path, or a database URL without its password
 
+    @abstractmethod
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one parameterised statement and return all rows."""
-        with self.lock:
-            try:
-                return self.conn.execute(sql, tuple(params)).fetchall()
-            except sqlite3.Error as e:
-                raise CMDBError(
-                    f"reading the CMDB at {self.path} failed ({e}); if the file is damaged, move "
-                    "it away and load the CMDB again (`opsqkv cmdb load FILE` or `cmdb demo`)"
-                ) from e
+        """Run one statement (`?` marks, values bound) and return all rows."""
+
+    @abstractmethod
+    def loading(self, *, replace: bool) -> AbstractContextManager[Writer]:
+        """One load's transaction: commits when the block ends, rolls back on any error."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection(s)."""
+
+    # -- reads every store shares ------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
         """A value from the meta table."""
@@ -115,30 +79,38 @@ class Store:
         return int(self.meta("generation") or 0)
 
     def count_items(self) -> int:
-        """How many items are stored."""
+        """How many items are stored (a scan of the smallest index: not per question)."""
         return int(self.rows("SELECT COUNT(*) FROM items")[0][0])
+
+    def is_empty(self) -> bool:
+        """True when no item is stored; constant time at any size."""
+        return not self.rows("SELECT 1 FROM items LIMIT 1")
 
     def sensitive_keys(self) -> set[str]:
         """Attribute names a load file declared sensitive."""
         return {str(r[0]) for r in self.rows("SELECT key FROM sensitive")}
 
+    def column_map(self) -> ColumnMap:
+        """Which attribute lives in which `items` column."""
+        return ColumnMap.from_rows(self.rows("SELECT attr, col, class FROM attr_columns"))
+
     def items_by_rid(self, rids: Sequence[int], hidden: set[str]) -> list[Item]:
         """Items for `rids`, in that order, without hidden attributes."""
         found: dict[int, Item] = {}
-        for start in range(0, len(rids), 900):
-            chunk = list(rids[start : start + 900])
+        for chunk in chunks(rids):
             marks = ",".join("?" * len(chunk))
             for rid, iid, itype, name in self.rows(
                 f"SELECT rid, id, type, name FROM items WHERE rid IN ({marks})",  # noqa: S608 (only ? marks; values are bound)
                 chunk,
             ):
-                found[rid] = Item(rid=rid, id=iid, type=itype, name=name, attrs={})
+                found[int(rid)] = Item(rid=int(rid), id=iid, type=itype, name=name, attrs={})
             for rid, key, kind, txt, num in self.rows(
-                f"SELECT item, key, kind, txt, num FROM attrs WHERE item IN ({marks})",  # noqa: S608 (only ? marks; values are bound)
+                f"SELECT item, key, kind, txt, num FROM attrs WHERE item IN ({marks}) "  # noqa: S608 (only ? marks; values are bound)
+                "ORDER BY item, key",
                 chunk,
             ):
                 if key not in hidden:
-                    found[rid].attrs[key] = decode_value(kind, txt, num)
+                    found[int(rid)].attrs[key] = decode_value(kind, txt, num)
         return [found[r] for r in rids if r in found]
 
     def find_items(self, names: Sequence[str]) -> list[tuple[int, str, str, str]]:
@@ -149,7 +121,8 @@ class Store:
         return [
             (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
             for r in self.rows(
-                f"SELECT rid, id, type, name FROM items WHERE lname IN ({marks}) OR id IN ({marks})",  # noqa: S608 (only ? marks; values are bound)
+                f"SELECT rid, id, type, name FROM items WHERE lname IN ({marks}) OR id IN ({marks}) "  # noqa: S608 (only ? marks; values are bound)
+                "ORDER BY rid",
                 [*names, *names],
             )
         ]
@@ -157,8 +130,7 @@ class Store:
     def edges_touching(self, rids: Sequence[int]) -> list[tuple[int, str, int]]:
         """(src, type, dst) of every relation with an end in `rids`."""
         edges: set[tuple[int, str, int]] = set()
-        for start in range(0, len(rids), 450):
-            chunk = list(rids[start : start + 450])
+        for chunk in chunks(rids, _CHUNK // 2):
             marks = ",".join("?" * len(chunk))
             sql = (
                 f"SELECT src, type, dst FROM relations WHERE src IN ({marks}) "  # noqa: S608 (only ? marks; values are bound)
@@ -166,121 +138,3 @@ class Store:
             )
             edges.update((int(s), str(t), int(d)) for s, t, d in self.rows(sql, chunk + chunk))
         return sorted(edges)
-
-    # -- writes ------------------------------------------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: nothing half-written."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
-
-    def write(
-        self,
-        data: LoadFile,
-        summarize: Callable[[sqlite3.Connection, Progress], object],
-        progress: Progress | None = None,
-        *,
-        replace: bool = False,
-        origin: str = "file",
-    ) -> None:
-        """Upsert items (their attributes replaced), add relations and sensitive names;
-        with `replace`, everything stored before goes, in the same transaction.
-
-        The caller has validated `data` against itself and the stored items. `summarize`
-        runs inside the same transaction; what it returns is stored as meta `schema`.
-        `origin` ("file" or "demo") is kept so a demo estate can be swapped without asking.
-        """
-        report = progress or (lambda phase, done, total: None)
-        try:
-            with self.transaction() as conn:
-                if replace:
-                    for table in ("items", "attrs", "relations", "sensitive"):
-                        conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
-                fresh = conn.execute("SELECT 1 FROM items LIMIT 1").fetchone() is None
-                if fresh:  # one bulk index build beats index upkeep row by row
-                    conn.execute("DROP INDEX IF EXISTS attrs_txt")
-                    conn.execute("DROP INDEX IF EXISTS attrs_num")
-                self._write_items(conn, data, fresh, report)
-                self._write_relations(conn, data, report)
-                conn.executemany(
-                    "INSERT OR IGNORE INTO sensitive(key) VALUES (?)",
-                    [(k,) for k in data.sensitive],
-                )
-                if fresh:
-                    report("indexing", 0, 1)
-                    conn.execute("CREATE INDEX IF NOT EXISTS attrs_txt ON attrs(key, txt)")
-                    conn.execute("CREATE INDEX IF NOT EXISTS attrs_num ON attrs(key, num)")
-                    report("indexing", 1, 1)
-                conn.execute(
-                    "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
-                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
-                conn.executemany(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                    [("schema_version", SCHEMA_VERSION), ("origin", origin)],
-                )
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)",
-                    (json.dumps(summarize(conn, report)),),
-                )
-        except sqlite3.Error as e:
-            raise CMDBError(
-                f"writing to the CMDB at {self.path} failed ({e}); nothing was changed: free "
-                "disk space there (or fix its permissions) and load again"
-            ) from e
-
-    def _write_items(
-        self, conn: sqlite3.Connection, data: LoadFile, fresh: bool, report: Progress
-    ) -> None:
-        total = len(data.items)
-        for start in range(0, total, _BATCH):
-            batch = data.items[start : start + _BATCH]
-            conn.executemany(
-                "INSERT INTO items(id, type, name, lname) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET type = excluded.type, name = excluded.name, "
-                "lname = excluded.lname",
-                [(it.id, it.type, it.name, it.name.lower()) for it in batch],
-            )
-            rids = self._rids(conn, [it.id for it in batch])
-            if not fresh:
-                conn.executemany(
-                    "DELETE FROM attrs WHERE item = ?", [(rids[it.id],) for it in batch]
-                )
-            conn.executemany(
-                "INSERT INTO attrs(item, key, kind, txt, num) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (rids[it.id], key, *encode_value(value))
-                    for it in batch
-                    for key, value in it.attrs.items()
-                    if value is not None
-                ],
-            )
-            report("items", min(start + _BATCH, total), total)
-
-    def _write_relations(self, conn: sqlite3.Connection, data: LoadFile, report: Progress) -> None:
-        total = len(data.relations)
-        for start in range(0, total, _BATCH):
-            batch = data.relations[start : start + _BATCH]
-            rids = self._rids(conn, list({r.src for r in batch} | {r.dst for r in batch}))
-            conn.executemany(
-                "INSERT OR IGNORE INTO relations(src, type, dst) VALUES (?, ?, ?)",
-                [(rids[r.src], r.type, rids[r.dst]) for r in batch],
-            )
-            report("relations", min(start + _BATCH, total), total)
-
-    @staticmethod
-    def _rids(conn: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for iid, rid in conn.execute(f"SELECT id, rid FROM items WHERE id IN ({marks})", chunk):  # noqa: S608 (only ? marks; values are bound)
-                found[iid] = rid
-        return found

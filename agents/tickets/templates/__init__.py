@@ -47,6 +47,10 @@ class SlotSpec(_Spec):
     required: bool = True
     prompt: str | None = None
     examples: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="other names a user writes before the value, e.g. 影响 for impact",
+    )
     values: list[EnumValue] | None = Field(default=None, description="enum only")
     strict: bool = Field(default=False, description="host/service: refuse names not known")
     kinds: list[str] | None = Field(default=None, description="host/service: catalog kinds")

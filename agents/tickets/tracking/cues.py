@@ -50,9 +50,25 @@ def mentions(text: str, spec: SlotSpec) -> list[Mention]:
         for m in direct.finditer(text):
             if not any(f.cue_start == m.start("cue") for f in found):
                 found.append(Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")))
+    if spec.aliases:
+        found.extend(_alias_mentions(text, spec))
     if spec.type in ("host", "service"):
         before = re.compile(rf"(?P<v>[\w.-]+)\s+(?P<cue>{label})(?![\w-])", re.I)
         for m in before.finditer(text):
             if m.group("v").lower() not in NOT_A_VALUE:
                 found.append(Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")))
     return found
+
+
+def _alias_mentions(text: str, spec: SlotSpec) -> list[Mention]:
+    """ "影响：用户没法付款", "级别是P1": an alias of the slot (written in the template), a
+    colon or copula, the value (up to the end of the sentence for free text)."""
+    names = "|".join(map(re.escape, sorted(spec.aliases, key=len, reverse=True)))
+    stop = (
+        r"(?=\s*(?:[。；！？;!?]|$))" if spec.type == "text" else r"(?=\s*(?:[，,。；;！？!?]|$))"
+    )
+    alias = re.compile(rf"(?P<cue>{names})\s*(?:[:：]|是|为|改成|改为)\s*(?P<v>.+?){stop}", re.I)
+    return [
+        Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v"))
+        for m in alias.finditer(text)
+    ]

@@ -1,16 +1,20 @@
 """A realistic demo estate, the same for the same (hosts, seed): services on hosts across idcs
 and envs, databases, caches, queues, load balancers and k8s clusters, with runs_on,
 depends_on, member_of and connects_to relations and plausible metrics.
+
+`stream` yields the estate in batches of at most BATCH items, remembering of each host only
+what later items need (its env, idc and role, three bytes), so a million hosts fit in a
+few hundred MB; `generate` is the same estate in one dict. What sits on the hosts
+(datastores, clusters, load balancers) is infrastructure.py.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from knowledge.cmdb.demo.estate import (
-    CACHE_ENGINES,
-    DB_ENGINES,
     ENV_WEIGHTS,
     ENVS,
     EXTRA_DOMAINS,
@@ -18,20 +22,24 @@ from knowledge.cmdb.demo.estate import (
     IDCS,
     OS_WEIGHTS,
     OSES,
-    QUEUE_ENGINES,
     ROLE_TIERS,
     ROLES,
     SERVICES,
     TEAMS,
 )
-from knowledge.progress import Progress
+from knowledge.cmdb.demo.infrastructure import (
+    BATCH,
+    ROLE_NAMES,
+    Batch,
+    Hosts,
+    datastores,
+    edges,
+    host_id,
+    metric,
+)
+from knowledge.progress import Progress, no_progress
 
-
-def _metric(rng: random.Random, a: float, b: float) -> float:
-    """A usage percentage: mostly moderate, with the hot tail every estate has."""
-    if rng.random() < 0.12:
-        return round(rng.uniform(75, 99.9), 1)
-    return round(rng.betavariate(a, b) * 100, 1)
+SENSITIVE = ["root_password"]
 
 
 def _services(rng: random.Random, hosts: int) -> list[dict[str, Any]]:
@@ -64,22 +72,47 @@ def _services(rng: random.Random, hosts: int) -> list[dict[str, Any]]:
 
 def generate(hosts: int = 500, seed: int = 7, progress: Progress | None = None) -> dict[str, Any]:
     """The demo estate as load-file data (`{"items": [...], "relations": [...], ...}`)."""
+    items: list[dict[str, Any]] = []
+    relations: list[dict[str, str]] = []
+    for batch in stream(hosts, seed, progress):
+        items += batch["items"]
+        relations += batch["relations"]
+    return {"items": items, "relations": relations, "sensitive": list(SENSITIVE)}
+
+
+def stream(hosts: int = 500, seed: int = 7, progress: Progress | None = None) -> Iterator[Batch]:
+    """The demo estate in batches: first the secret names, then hosts (with the services
+    they run), services, datastores, clusters and load balancers."""
     if hosts < 20:
         raise ValueError(f"a demo estate needs at least 20 hosts (got {hosts})")
     rng = random.Random(seed)  # noqa: S311 (seeded demo data)
-    report = progress or (lambda phase, done, total: None)
-    items: list[dict[str, Any]] = []
-    relations: list[dict[str, str]] = []
+    report = progress or no_progress
     services = _services(rng, hosts)
+    yield {"items": [], "relations": [], "sensitive": list(SENSITIVE)}
+    kept = Hosts()
+    yield from _hosts(rng, hosts, services, kept, report)
+    yield _service_items(rng, services)
+    yield from datastores(rng, services, kept)
+    yield from edges(rng, kept)
+    report("generating", hosts, hosts)
+
+
+def _hosts(
+    rng: random.Random,
+    hosts: int,
+    services: list[dict[str, Any]],
+    kept: Hosts,
+    report: Progress,
+) -> Iterator[Batch]:
     by_tier: dict[str, list[dict[str, Any]]] = {}
     for svc in services:
         by_tier.setdefault(svc["tier"], []).append(svc)
-    roles = list(ROLES)
     role_count: dict[str, int] = {}
     width = max(2, len(str(int(hosts * max(ROLES.values())) + 1)))
-    host_rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    relations: list[dict[str, str]] = []
     for k in range(hosts):
-        role = rng.choices(roles, weights=list(ROLES.values()))[0]
+        role = rng.choices(ROLE_NAMES, weights=list(ROLES.values()))[0]
         role_count[role] = role_count.get(role, 0) + 1
         env = rng.choices(ENVS, weights=ENV_WEIGHTS)[0]
         idc = rng.choice(IDCS)
@@ -96,9 +129,9 @@ def generate(hosts: int = 500, seed: int = 7, progress: Progress | None = None) 
             "role": role,
             "cpu_cores": cores,
             "mem_gb": rng.choice([8, 16, 32, 64, 128, 256]) if cores > 4 else rng.choice([8, 16]),
-            "cpu_usage": _metric(rng, 2, 4),
-            "mem_usage": _metric(rng, 3, 3),
-            "disk_usage": _metric(rng, 2.5, 3),
+            "cpu_usage": metric(rng, 2, 4),
+            "mem_usage": metric(rng, 3, 3),
+            "disk_usage": metric(rng, 2.5, 3),
             "status": rng.choices(["running", "stopped", "maintenance"], weights=[0.9, 0.05, 0.05])[
                 0
             ],
@@ -108,31 +141,29 @@ def generate(hosts: int = 500, seed: int = 7, progress: Progress | None = None) 
             "uptime_days": rng.randint(0, 900),
             "root_password": f"pw-{rng.getrandbits(40):010x}",
         }
-        host: dict[str, Any] = {
-            "id": f"h-{k + 1:06d}",
-            "type": "host",
-            "name": f"{role}-{role_count[role]:0{width}d}",
-            "attrs": attrs,
-        }
-        items.append(host)
-        host_rows.append(host)
+        ident = host_id(k)
+        items.append(
+            {
+                "id": ident,
+                "type": "host",
+                "name": f"{role}-{role_count[role]:0{width}d}",
+                "attrs": attrs,
+            }
+        )
+        kept.add(env, idc, role)
         if runs is not None:
-            relations.append({"from": f"svc-{runs['name']}", "type": "runs_on", "to": host["id"]})
+            relations.append({"from": f"svc-{runs['name']}", "type": "runs_on", "to": ident})
         if k % 20000 == 0:
             report("generating", k, hosts)
-    _add_services(rng, services, items, relations)
-    _add_datastores(rng, services, host_rows, items, relations)
-    _add_edges(rng, services, host_rows, items, relations)
-    report("generating", hosts, hosts)
-    return {"items": items, "relations": relations, "sensitive": ["root_password"]}
+        if len(items) >= BATCH:
+            yield {"items": items, "relations": relations}
+            items, relations = [], []
+    yield {"items": items, "relations": relations}
 
 
-def _add_services(
-    rng: random.Random,
-    services: list[dict[str, Any]],
-    items: list[dict[str, Any]],
-    relations: list[dict[str, str]],
-) -> None:
+def _service_items(rng: random.Random, services: list[dict[str, Any]]) -> Batch:
+    items: list[dict[str, Any]] = []
+    relations: list[dict[str, str]] = []
     names = {s["name"] for s in services}
     for svc in services:
         items.append(
@@ -160,123 +191,4 @@ def _add_services(
                 relations.append(
                     {"from": f"svc-{svc['name']}", "type": "depends_on", "to": f"svc-{callee}"}
                 )
-
-
-def _add_datastores(
-    rng: random.Random,
-    services: list[dict[str, Any]],
-    hosts: list[dict[str, Any]],
-    items: list[dict[str, Any]],
-    relations: list[dict[str, str]],
-) -> None:
-    """Databases on mysql/postgres/mongodb hosts, caches on redis, queues on kafka hosts: each
-    store sits on 1-3 hosts of one env and idc and belongs to one service's domain."""
-    kinds = [
-        ("database", "db", DB_ENGINES, ("mysql", "postgres", "mongodb")),
-        ("cache", "cache", CACHE_ENGINES, ("redis",)),
-        ("queue", "queue", QUEUE_ENGINES, ("kafka",)),
-    ]
-    used_names: set[str] = set()
-    for type_name, suffix, engines, roles in kinds:
-        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for h in hosts:
-            if h["attrs"]["role"] in roles:
-                key = (h["attrs"]["env"], h["attrs"]["idc"], h["attrs"]["role"])
-                groups.setdefault(key, []).append(h)
-        turn = 0
-        for (env, idc, role), members in sorted(groups.items()):
-            start = 0
-            while start < len(members):
-                size = rng.randint(1, 3)
-                chunk = members[start : start + size]
-                start += size
-                svc = services[turn % len(services)]
-                turn += 1
-                names = sorted(engines, key=lambda e: e != role)  # the host role's engine first
-                engine = role if type_name == "database" else rng.choices(names, weights=[3, 1])[0]
-                base = f"{svc['domain']}-{suffix}-{env}"
-                name, n = base, 1
-                while name in used_names:
-                    n += 1
-                    name = f"{base}-{n}"
-                used_names.add(name)
-                attrs: dict[str, Any] = {
-                    "env": env,
-                    "idc": idc,
-                    "engine": engine,
-                    "version": rng.choice(engines[engine]),
-                    "owner": svc["owner"],
-                    "cpu_usage": _metric(rng, 2, 4),
-                    "replicas": len(chunk),
-                }
-                if type_name == "database":
-                    attrs |= {
-                        "size_gb": rng.choice([20, 50, 120, 300, 800, 2000]),
-                        "disk_usage": _metric(rng, 2.5, 3),
-                        "connections": rng.randint(10, 3000),
-                    }
-                elif type_name == "cache":
-                    attrs |= {
-                        "mem_gb": rng.choice([4, 8, 16, 32, 64]),
-                        "hit_rate": round(rng.uniform(70, 99.9), 1),
-                    }
-                else:
-                    attrs |= {
-                        "partitions": rng.choice([6, 12, 24, 48]),
-                        "lag": rng.randint(0, 50000),
-                    }
-                ident = f"{suffix[:2]}-{name}"
-                items.append({"id": ident, "type": type_name, "name": name, "attrs": attrs})
-                relations += [{"from": ident, "type": "runs_on", "to": h["id"]} for h in chunk]
-                relations.append({"from": f"svc-{svc['name']}", "type": "depends_on", "to": ident})
-
-
-def _add_edges(
-    rng: random.Random,
-    services: list[dict[str, Any]],
-    hosts: list[dict[str, Any]],
-    items: list[dict[str, Any]],
-    relations: list[dict[str, str]],
-) -> None:
-    """k8s clusters per env and idc (app hosts are members), and load balancers in front of
-    web and nginx hosts per env and idc."""
-    for env in ENVS:
-        for idc in IDCS:
-            members = [h for h in hosts if h["attrs"]["env"] == env and h["attrs"]["idc"] == idc]
-            app = [h for h in members if h["attrs"]["role"] == "app"]
-            front = [h for h in members if h["attrs"]["role"] in ("web", "nginx")]
-            if app:
-                cid = f"cl-k8s-{env}-{idc}"
-                items.append(
-                    {
-                        "id": cid,
-                        "type": "cluster",
-                        "name": f"k8s-{env}-{idc}",
-                        "attrs": {
-                            "env": env,
-                            "idc": idc,
-                            "version": rng.choice(["1.27", "1.28", "1.29"]),
-                            "nodes": len(app),
-                            "owner": "team-infra",
-                        },
-                    }
-                )
-                relations += [{"from": h["id"], "type": "member_of", "to": cid} for h in app]
-            if front:
-                lid = f"lb-{env}-{idc}"
-                items.append(
-                    {
-                        "id": lid,
-                        "type": "load_balancer",
-                        "name": f"lb-{env}-{idc}",
-                        "attrs": {
-                            "env": env,
-                            "idc": idc,
-                            "algorithm": rng.choice(["round-robin", "least-conn"]),
-                            "vip": f"172.16.{IDCS.index(idc)}.{ENVS.index(env) + 10}",
-                            "qps": round(rng.lognormvariate(8, 0.8), 1),
-                            "owner": "team-infra",
-                        },
-                    }
-                )
-                relations += [{"from": lid, "type": "connects_to", "to": h["id"]} for h in front]
+    return {"items": items, "relations": relations}

@@ -2,10 +2,11 @@
 as a bound parameter; only fixed fragments chosen from the tables below are spliced in.
 
 Each restriction compiles to a `Part` with two forms: a check (a WHERE fragment over
-`items i`, answered by one primary-key lookup per candidate item) and, where it can, a
-source (an index range scan yielding item row ids). `plan.py` drives the query from the
-most selective source and checks the rest, so 'prod mysql hosts in sh-1' walks the few
-mysql hosts, not every host.
+`items i`: the attribute's column on the item's own row when it has one, else one lookup
+in `attrs`) and, where it can, a source (an index range scan yielding item row ids).
+`plan.py` drives the query from the most selective source and checks the rest, so 'prod
+mysql hosts in sh-1' walks the few mysql hosts, not every host. The text is the same for
+SQLite and PostgreSQL (`?` marks; each store binds them its driver's way).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from dataclasses import dataclass
 
 from knowledge.cmdb.models import CMDBQuery, Condition, Hop
 from knowledge.cmdb.schema import Schema
+from knowledge.cmdb.tables import checked_column
 
 _SQL_OP = {"=": "=", "!=": "=", ">": ">", ">=": ">=", "<": "<", "<=": "<=", "in": "IN",
            "not in": "IN", "contains": "LIKE"}  # fmt: skip
 _NEGATIVE = {"!=", "not in"}
 _OWN_COLUMNS = {"name": "lname", "id": "id", "type": "type"}
 UNKNOWN = float("inf")  # no source: the part can only be checked
+BROAD_SHARE = 0.3  # a restriction matching more than this share of all items is broad
 
 
 @dataclass(frozen=True)
@@ -65,24 +68,26 @@ def _own_part(cond: Condition, schema: Schema) -> Part:
     values = [str(v).lower() if cond.attr == "name" else str(v) for v in _values(cond)]
     params: list[object]
     if cond.op == "contains":
-        test, params = f"{column} LIKE ? ESCAPE '\\'", [_like(values[0])]
+        shape, params = "LOWER({}) LIKE ? ESCAPE '\\'", [_like(values[0].lower())]
     elif cond.op in ("in", "not in", "=", "!="):
-        test, params = f"{column} IN ({_placeholders(len(values))})", list(values)
+        shape, params = f"{{}} IN ({_placeholders(len(values))})", list(values)
     else:
-        test, params = f"{column} {_SQL_OP[cond.op]} ?", [values[0]]
+        shape, params = f"{{}} {_SQL_OP[cond.op]} ?", [values[0]]
     negative = cond.op in _NEGATIVE
-    check = Compiled(f"{'NOT ' if negative else ''}i.{test}", tuple(params))
+    check = Compiled(f"{'NOT ' if negative else ''}{shape.format('i.' + column)}", tuple(params))
     if negative or cond.op not in ("=", "in"):
         return Part(check)
     if cond.attr == "type":
         estimate = float(sum(schema.types.get(v, 0) for v in values))
     else:
         estimate = float(len(values))
-    return Part(check, Compiled(f"SELECT rid FROM items WHERE {test}", tuple(params)), estimate)  # noqa: S608 (only ? marks; values are bound)
+    source = Compiled(f"SELECT rid FROM items WHERE {shape.format(column)}", tuple(params))  # noqa: S608 (only ? marks; values are bound)
+    return Part(check, source, estimate)
 
 
 def condition_part(cond: Condition, schema: Schema) -> Part:
-    """One condition: an item's own column, or an attribute (EAV row) test."""
+    """One condition: an item's own column, or an attribute test (its column on `items`
+    when it has one, else its EAV row)."""
     if cond.attr in _OWN_COLUMNS:
         return _own_part(cond, schema)
     info = schema.attrs.get(cond.attr)
@@ -94,19 +99,55 @@ def condition_part(cond: Condition, schema: Schema) -> Part:
     bound: list[object] = list(numbers) if numbers is not None else [str(v) for v in values]
     params: list[object]
     if cond.op == "contains":
-        test, params = "txt LIKE ? ESCAPE '\\'", [_like(str(values[0]))]
+        shape, params = "LOWER({}) LIKE ? ESCAPE '\\'", [_like(str(values[0]).lower())]
     elif cond.op in ("in", "not in"):
-        test, params = f"{column} IN ({_placeholders(len(bound))})", bound
+        shape, params = f"{{}} IN ({_placeholders(len(bound))})", bound
     else:
-        test, params = f"{column} {_SQL_OP[cond.op]} ?", [bound[0]]
-    lookup = f"EXISTS (SELECT 1 FROM attrs a WHERE a.item = i.rid AND a.key = ? AND a.{test})"  # noqa: S608 (only ? marks; values are bound)
+        shape, params = f"{{}} {_SQL_OP[cond.op]} ?", [bound[0]]
+    test = shape.format(column)
+    lookup = f"EXISTS (SELECT 1 FROM attrs a WHERE a.item = i.rid AND a.key = ? AND {shape.format('a.' + column)})"  # noqa: S608 (only ? marks; values are bound)
     if cond.op in _NEGATIVE:
-        return Part(Compiled(f"NOT {lookup}", (cond.attr, *params)))
+        check = _column_check(cond, schema, shape, tuple(params), numbers is not None, broad=False)
+        return Part(check or Compiled(f"NOT {lookup}", (cond.attr, *params)))
     source = Compiled(
         f"SELECT item AS rid FROM attrs WHERE key = ? AND {test}",  # noqa: S608 (only ? marks; values are bound)
         (cond.attr, *params),
     )
-    return Part(Compiled(lookup, (cond.attr, *params)), source, _estimate(cond, schema, numbers))
+    estimate = _estimate(cond, schema, numbers)
+    broad = estimate > BROAD_SHARE * max(sum(schema.types.values()), 1)
+    check = _column_check(cond, schema, shape, tuple(params), numbers is not None, broad=broad)
+    return Part(check or Compiled(lookup, (cond.attr, *params)), source, estimate)
+
+
+def _column_check(
+    cond: Condition,
+    schema: Schema,
+    shape: str,
+    params: tuple[object, ...],
+    numeric: bool,
+    *,
+    broad: bool,
+) -> Compiled | None:
+    """`shape` (a test with `{}` for the value) on the attribute's `items` column: numbers
+    compare as numbers, text and booleans as their text. None when the column cannot answer
+    (no column, or a text test on a number): the EAV row does.
+
+    `broad`: the summary says the test matches more than BROAD_SHARE of the items. SQLite
+    knows how many rows an equality keeps (ANALYZE), but without histograms it guesses that
+    a range keeps 1/4 of them and walks the attribute's index, one row lookup per entry,
+    where reading the table is twice as fast: a broad range is then tested on the column as
+    an expression (`+ 0`), which no index answers."""
+    info = schema.attrs.get(cond.attr)
+    col = schema.columns.get(cond.attr)
+    if info is None or col is None or info.numeric != numeric:
+        return None
+    target = f"i.{checked_column(col)}"
+    if broad and numeric and cond.op in (">", ">=", "<", "<="):
+        target = f"({target} + 0)"
+    if cond.op in _NEGATIVE:
+        # As with NOT EXISTS: an item without the attribute is "not prod" too.
+        return Compiled(f"({target} IS NULL OR NOT {shape.format(target)})", params)
+    return Compiled(shape.format(target), params)
 
 
 def _estimate(cond: Condition, schema: Schema, numbers: list[float] | None) -> float:
@@ -161,19 +202,20 @@ def _anchored_hop(hop: Hop) -> Compiled:
         return Compiled(
             " UNION ".join(parts), tuple(p for _ in steps for p in (hop.anchor, *rel_params))
         )
-    recursive = [
-        f"SELECT r.{to}, w.depth + 1 FROM walk w JOIN relations r ON r.{frm} = w.rid{rel} WHERE w.depth < ?"  # noqa: S608 (only ? marks; values are bound)
-        for to, frm in steps
-    ]
-    params: list[object] = [hop.anchor]
-    for _ in steps:
-        params += [*rel_params, hop.depth]
+    # One recursive term (PostgreSQL allows no more): "both" follows either end of a relation.
+    reached = {"out": "r.dst", "in": "r.src"}.get(
+        hop.direction, "CASE WHEN r.src = w.rid THEN r.dst ELSE r.src END"
+    )
+    joined = {"out": "r.src = w.rid", "in": "r.dst = w.rid"}.get(
+        hop.direction, "(r.src = w.rid OR r.dst = w.rid)"
+    )
     sql = (
         f"WITH RECURSIVE walk(rid, depth) AS (SELECT rid, 0 FROM items WHERE id = ? "  # noqa: S608 (only ? marks; values are bound)
-        f"UNION {' UNION '.join(recursive)}) "
+        f"UNION SELECT {reached}, w.depth + 1 FROM walk w JOIN relations r ON {joined}{rel} "
+        f"WHERE w.depth < ?) "
         f"SELECT DISTINCT rid FROM walk WHERE depth > 0 AND rid != {anchor}"
     )
-    return Compiled(sql, (*params, hop.anchor))
+    return Compiled(sql, (hop.anchor, *rel_params, hop.depth, hop.anchor))
 
 
 def _typed_hop(hop: Hop) -> Compiled:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from knowledge.cmdb.models import CMDBQuery
 from knowledge.cmdb.schema import Schema
-from knowledge.cmdb.sql.compile import Compiled, Part, query_parts
+from knowledge.cmdb.sql.compile import BROAD_SHARE, Compiled, Part, query_parts
+from knowledge.cmdb.tables import checked_column
 
-DRIVE_SHARE = 0.3  # a source yielding more than this share of all items is not worth driving
+DRIVE_SHARE = BROAD_SHARE  # a broad source is not worth driving from
 _AGG_SQL = {"avg": "AVG", "sum": "SUM", "min": "MIN", "max": "MAX"}
 _OWN = {"name": "i.name", "id": "i.id", "type": "i.type"}
 
@@ -31,14 +32,20 @@ class Scan:
         )
 
 
-def scan(query: CMDBQuery, schema: Schema, *, drive: bool = True) -> Scan:
-    """Drive from the most selective source when one is selective enough, else scan items."""
+def scan(query: CMDBQuery, schema: Schema, *, drive: bool = True, rid_only: bool = False) -> Scan:
+    """Drive from the most selective source when one is selective enough, else scan items.
+
+    `rid_only`: the caller reads nothing but `i.rid`, so a driver that is the only
+    restriction ("members of k8s-prod-sh-1") is the whole answer, with no item lookups."""
     parts = query_parts(query, schema)
     total = max(sum(schema.types.values()), 1)
     drivers = [p for p in parts if p.source is not None and p.estimate <= DRIVE_SHARE * total]
     drivers = drivers if drive else []
     driver: Part | None = min(drivers, key=lambda p: p.estimate) if drivers else None
     checks = [p.check for p in parts if p is not driver]
+    if driver is not None and driver.source is not None and rid_only and not checks:
+        source = Compiled(f"FROM ({driver.source.sql}) AS i", driver.source.params)
+        return Scan(source, Compiled("1 = 1"), driven=True)
     if driver is not None and driver.source is not None:
         # CROSS JOIN keeps the driver as the outer loop; each candidate is then checked
         # with primary-key lookups only.
@@ -48,16 +55,21 @@ def scan(query: CMDBQuery, schema: Schema, *, drive: bool = True) -> Scan:
         checks.insert(0, Compiled("i.rid = d.rid"))
     else:
         source = Compiled("FROM items AS i")
-    where = " AND ".join(c.sql for c in checks) or "1"
+    where = " AND ".join(c.sql for c in checks) or "1 = 1"
     params = tuple(p for c in checks for p in c.params)
     return Scan(source, Compiled(where, params), driven=driver is not None)
 
 
-def _attr_join(alias: str, attr: str) -> tuple[str, Compiled]:
-    """(column expression, LEFT JOIN) reading one attribute of each item."""
+def _attr_join(alias: str, attr: str, schema: Schema, *, number: bool) -> tuple[str, Compiled]:
+    """(value expression, join) reading one attribute of each item: its `items` column when
+    it has one (`number`: the numeric value, else the text one), else a LEFT JOIN of its
+    EAV row. Numbers are grouped by their text ("8", not "8.0"): always through the join."""
     if attr in _OWN:
         return _OWN[attr], Compiled("")
-    return alias, Compiled(
+    info, col = schema.attrs.get(attr), schema.columns.get(attr)
+    if col is not None and info is not None and info.numeric == number:
+        return f"i.{checked_column(col)}", Compiled("")
+    return f"{alias}.{'num' if number else 'txt'}", Compiled(
         f" LEFT JOIN attrs {alias} ON {alias}.item = i.rid AND {alias}.key = ?", (attr,)
     )
 
@@ -75,28 +87,33 @@ def select_sql(query: CMDBQuery, schema: Schema, *, with_limit: bool = True) -> 
     """
     sort, limit = query.sort, query.limit if with_limit else None
     if sort is None:
-        compiled = scan(query, schema).sql("i.rid", tail=" ORDER BY i.rid")
+        compiled = scan(query, schema, rid_only=True).sql("i.rid", tail=" ORDER BY i.rid")
         return _limited(compiled, limit)
     info = schema.attrs.get(sort.attr)
     direction = "DESC" if sort.descending else "ASC"
     if sort.attr in _OWN:
         order = f" ORDER BY {_OWN[sort.attr]} {direction}, i.rid {direction}"
         return _limited(scan(query, schema).sql("i.rid", tail=order), limit)
-    column = f"s.{'num' if info is not None and info.numeric else 'txt'}"
+    numeric = info is not None and info.numeric
+    col = schema.columns.get(sort.attr) if info is not None else None
+    column = f"i.{checked_column(col)}" if col else f"s.{'num' if numeric else 'txt'}"
     order = f" ORDER BY {column} {direction}, i.rid {direction}"
     if limit is None:
         join = Compiled(" LEFT JOIN attrs s ON s.item = i.rid AND s.key = ?", (sort.attr,))
         last = f" ORDER BY {column} {direction} NULLS LAST, i.rid {direction}"
-        return scan(query, schema).sql("i.rid", join, last)
+        return scan(query, schema).sql("i.rid", None if col else join, last)
     plan = scan(query, schema)
     if plan.driven:
+        if col:  # a top-N leaves out items without the attribute
+            return _limited(plan.sql("i.rid", tail=f" AND {column} IS NOT NULL{order}"), limit)
         join = Compiled(" JOIN attrs s ON s.item = i.rid AND s.key = ?", (sort.attr,))
         return _limited(plan.sql("i.rid", join, order), limit)
     # No selective condition: the attribute's index gives the order, the checks filter.
     every = scan(query, schema, drive=False)
     ranked = Scan(Compiled("FROM attrs AS s CROSS JOIN items AS i", ()),
                   Compiled(f"s.key = ? AND i.rid = s.item AND {every.where.sql}", (sort.attr, *every.where.params)))  # fmt: skip
-    return _limited(ranked.sql("i.rid", tail=order.replace("i.rid", "s.item")), limit)
+    walk = f" ORDER BY s.{'num' if numeric else 'txt'} {direction}, s.item {direction}"
+    return _limited(ranked.sql("i.rid", tail=walk), limit)
 
 
 def _limited(compiled: Compiled, limit: int | None) -> Compiled:
@@ -107,7 +124,7 @@ def _limited(compiled: Compiled, limit: int | None) -> Compiled:
 
 def count_sql(query: CMDBQuery, schema: Schema) -> Compiled:
     """How many items match, ignoring sort and limit."""
-    return scan(query, schema).sql("COUNT(*)")
+    return scan(query, schema, rid_only=True).sql("COUNT(*)")
 
 
 def stats_sql(query: CMDBQuery, schema: Schema) -> Compiled:
@@ -116,18 +133,20 @@ def stats_sql(query: CMDBQuery, schema: Schema) -> Compiled:
     columns: list[str] = []
     joins: list[Compiled] = []
     for n, attr in enumerate(query.group_by):
-        column, join = _attr_join(f"g{n}", attr)
-        columns.append(column if attr in _OWN else f"{column}.txt")
+        column, join = _attr_join(f"g{n}", attr, schema, number=False)
+        columns.append(column)
         joins.append(join)
     value = "NULL"
     if query.agg in _AGG_SQL and query.agg_attr is not None:
-        _, join = _attr_join("v", query.agg_attr)
+        column, join = _attr_join("v", query.agg_attr, schema, number=True)
         joins.append(join)
-        value = f"{_AGG_SQL[query.agg]}(v.num)"
+        value = f"{_AGG_SQL[query.agg]}({column})"
     select = ", ".join([*columns, "COUNT(*)", value])
     tail = ""
     if columns:
         ranked = len(columns) + (2 if value != "NULL" else 1)
         keys = ", ".join(str(k + 1) for k in range(len(columns)))
-        tail = f" GROUP BY {keys} ORDER BY {ranked} DESC, {keys}"
+        # NULLS FIRST: SQLite's order for ascending keys, spelled out for PostgreSQL.
+        ordered = ", ".join(f"{k + 1} NULLS FIRST" for k in range(len(columns)))
+        tail = f" GROUP BY {keys} ORDER BY {ranked} DESC, {ordered}"
     return plan.sql(select, _joins(joins), tail)

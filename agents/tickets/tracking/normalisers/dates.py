@@ -19,11 +19,13 @@ from agents.tickets.tracking.normalisers.base import (
     Refusal,
     first_or_refusal,
 )
+from agents.tickets.tracking.normalisers.time_of_day import (
+    HOUR_WORDS,
+    PARTS_OF_DAY,
+    hour_24,
+    hour_value,
+)
 
-_HOUR_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-}  # fmt: skip
 _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -36,7 +38,7 @@ _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
 _ORD = r"(?:st|nd|rd|th)"
 _DAY_ORD = rf"(?:{_DAYNUM}{_ORD}|{'|'.join(_ORDINAL_WORDS)})"
-_PART = r"morning|afternoon|evening|night|noon"
+_PART = PARTS_OF_DAY
 
 _DATE_RX = re.compile(
     "|".join(
@@ -60,7 +62,7 @@ _DATE_RX = re.compile(
 )
 
 _CLOCK = r"(?:[01]?\d|2[0-3])(?::[0-5]\d)"
-_HOUR = rf"(?:1[0-2]|0?[1-9]|{'|'.join(_HOUR_WORDS)})"
+_HOUR = rf"(?:1[0-2]|0?[1-9]|{'|'.join(HOUR_WORDS)})"
 _AMPM = r"(?:[ap]\.?\s?m(?:\.(?=[a-z\d]))?)(?![a-z])"
 _OCLOCK = r"o['\"’]?\s?clock"
 _SUFFIX = rf"(?:\s+(?:in\s+the\s+|at\s+)(?:{_PART}))"
@@ -196,7 +198,7 @@ def find_times(text: str) -> list[Found]:
     for m in _PREFIXED_HOUR.finditer(text):
         if any(f.start <= m.start() < f.end for f in out) or not _bounded(text, m.start(), m.end()):
             continue
-        hour = _hour(m.group("hour"))
+        hour = hour_value(m.group("hour"))
         if hour is not None:
             out.append(
                 Found(_fmt(_shift(hour, 0, None, m.group("prefix").lower())), m.start(), m.end())
@@ -204,20 +206,8 @@ def find_times(text: str) -> list[Found]:
     return sorted(out, key=lambda f: f.start)
 
 
-def _hour(token: str) -> int | None:
-    token = token.lower()
-    return _HOUR_WORDS.get(token) if not token.isdigit() else int(token)
-
-
 def _shift(hour: int, minute: int, ampm: str | None, part: str | None) -> tuple[int, int]:
-    if ampm:
-        pm = ampm.lower().startswith("p")
-        hour = hour % 12 + (12 if pm else 0)
-    elif part in ("afternoon", "evening", "night") and hour < 12:
-        hour = hour + 12 if not (part == "night" and hour < 5) else hour
-    elif part == "noon" and hour < 12:
-        hour += 12
-    return hour, minute
+    return hour_24(hour, ampm, part), minute
 
 
 def _fmt(hm: tuple[int, int]) -> str:
@@ -238,14 +228,14 @@ def _clock_value(m: re.Match[str]) -> str | None:
         return _fmt(_shift(h, mi, ampm, part) if h <= 12 else (h, mi))
     if m.group("half"):
         words = m.group("half").lower().split()
-        hour = _hour(words[-1])
+        hour = hour_value(words[-1])
         if hour is None:
             return None
         minutes = 30 if words[0] == "half" else 15
         if words[1] == "to":
             hour, minutes = (hour - 1) % 12 or 12, 60 - minutes
         return _fmt(_shift(hour, minutes, ampm, part))
-    hour = _hour(m.group("hour"))
+    hour = hour_value(m.group("hour"))
     if hour is None:
         return None
     return _fmt(_shift(hour, 0, ampm, part))
@@ -283,7 +273,7 @@ class TimeExtractor:
         if not found.candidates:
             # An answer to "what time?" may be a bare hour: "6", "at 7".
             m = re.fullmatch(rf"\W*(?:at\s+|around\s+|about\s+)?({_HOUR})\W*", text, re.IGNORECASE)
-            hour = _hour(m.group(1)) if m else None
+            hour = hour_value(m.group(1)) if m else None
             if m and hour is not None:
                 return Candidate(_fmt((hour, 0)), m.start(1), m.end(1), 0.7)
         return first_or_refusal(found, text, "a time of day")

@@ -10,11 +10,10 @@ Phrases none of this reads are handed to dateparser as a last resort.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from agents.lexicon import MONTHS
+from agents.lexicon import MONTHS, WEEKDAY_NAMES
 from agents.tickets.durations import DURATION_PHRASE, phrase_seconds
 from agents.tickets.tracking.normalisers.base import (
     Candidate,
@@ -23,16 +22,19 @@ from agents.tickets.tracking.normalisers.base import (
     Refusal,
     first_or_refusal,
 )
+from agents.tickets.tracking.normalisers.chinese_time import chinese_phrases
+from agents.tickets.tracking.normalisers.time_of_day import (
+    PART_HOURS,
+    Reading,
+    after_midnight,
+    hour_24,
+)
 
 When = Literal["past", "future", "any"]
 _SLACK = timedelta(minutes=5)  # "since 10:00" said at 09:58 by a slightly fast clock is fine
 
 _MONTHS = MONTHS
-_WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-    "saturday": 5, "sunday": 6,
-}  # fmt: skip
-_PARTS_OF_DAY = {"morning": 9, "afternoon": 15, "evening": 19, "night": 22, "tonight": 21}
+_WEEKDAYS = {name: day for day, name in enumerate(WEEKDAY_NAMES)}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 
@@ -41,8 +43,8 @@ _PIECES: list[tuple[str, str]] = [
     ("ago", rf"(?:{DURATION_PHRASE.pattern})\s+ago"),
     ("in", rf"in\s+(?:{DURATION_PHRASE.pattern})"),
     ("now", r"right\s+now|just\s+now|now"),
-    ("day", r"the\s+day\s+after\s+tomorrow|the\s+day\s+before\s+yesterday|today|tonight|tomorrow|yesterday"),
     ("part", r"(?:this|tomorrow|yesterday|last)\s+(?:morning|afternoon|evening|night)"),
+    ("day", r"the\s+day\s+after\s+tomorrow|the\s+day\s+before\s+yesterday|today|tonight|tomorrow|yesterday"),
     ("weekday", rf"(?:(?:next|last|this|coming|on)\s+)?(?:{'|'.join(_WEEKDAYS)})(?:\s+(?:morning|afternoon|evening|night))?"),
     ("mdate", rf"(?:\d{{1,2}}{_ORD}\s+(?:of\s+)?(?:{_MONTH})|(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD})(?:,?\s+\d{{4}})?"),
     ("clock", r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:utc|gmt|z)\b)?|\d{1,2}\s*[ap]\.?m\.?(?:\s*(?:utc|gmt)\b)?|noon|midday|midnight"),
@@ -59,20 +61,7 @@ _CLOCK = re.compile(
 )
 
 
-@dataclass
-class _Reading:
-    """What the pieces of one phrase said."""
-
-    day: date | None = None
-    clock: time | None = None
-    moment: datetime | None = None  # an exact instant (ISO, "in 2 h", "ago", "now")
-    weekday: tuple[int, str] | None = None  # (0=Monday, "next"/"last"/"")
-    part_hour: int | None = None
-    month_day: tuple[int, int, int | None] | None = None  # (month, day, year)
-    utc: bool = False
-
-
-def _clock(text: str, part_hour: int | None) -> time | None:
+def _clock(text: str, part: str | None) -> time | None:
     t = text.lower().replace("utc", "").replace("gmt", "").replace("z", "").strip()
     t = re.sub(r"^(?:at|@)\s*", "", t)
     m = _CLOCK.fullmatch(t)
@@ -81,20 +70,14 @@ def _clock(text: str, part_hour: int | None) -> time | None:
     if m.group("word"):
         return time(0, 0) if m.group("word") == "midnight" else time(12, 0)
     hour, minute, second = int(m.group("h")), int(m.group("m") or 0), int(m.group("s") or 0)
-    ampm = (m.group("ampm") or "").lower()
-    if ampm == "p" and hour < 12:
-        hour += 12
-    elif ampm == "a" and hour == 12:
-        hour = 0
-    elif not ampm and part_hour is not None and part_hour >= 15 and hour < 12:
-        hour += 12  # "tonight at 11", "this evening at 7"
+    hour = hour_24(hour, m.group("ampm"), part)  # "tonight at 11", "this evening at 7"
     if hour > 23 or minute > 59 or second > 59:
         return None
     return time(hour, minute, second)
 
 
-def _read(pieces: list[re.Match[str]], now: datetime) -> _Reading:
-    r = _Reading()
+def _read(pieces: list[re.Match[str]], now: datetime) -> Reading:
+    r = Reading()
     clock_text: str | None = None
     for m in pieces:
         kind, text = m.lastgroup or "", m.group(0).lower()
@@ -120,14 +103,14 @@ def _read(pieces: list[re.Match[str]], now: datetime) -> _Reading:
             offset = 2 if "after" in text else -2 if "before" in text else offsets[text]
             r.day = now.date() + timedelta(days=offset)
             if text == "tonight":
-                r.part_hour = _PARTS_OF_DAY["tonight"]
+                r.part = "tonight"
         elif kind == "part":
             first, part = text.split()
             offset = {"tomorrow": 1, "yesterday": -1}.get(first, 0)
             if first == "last" and part == "night":
                 offset = -1
             r.day = now.date() + timedelta(days=offset)
-            r.part_hour = _PARTS_OF_DAY[part]
+            r.part = part
         elif kind == "weekday":
             words = text.split()
             name = next(w for w in words if w in _WEEKDAYS)
@@ -135,8 +118,8 @@ def _read(pieces: list[re.Match[str]], now: datetime) -> _Reading:
                 _WEEKDAYS[name],
                 words[0] if words[0] in ("next", "last", "coming") else "",
             )
-            if words[-1] in _PARTS_OF_DAY:
-                r.part_hour = _PARTS_OF_DAY[words[-1]]
+            if words[-1] in PART_HOURS:
+                r.part = words[-1]
         elif kind == "mdate":
             nums = [int(n) for n in re.findall(r"\d+", text)]
             month = next(_MONTHS[w] for w in re.findall(r"[a-z]+", text) if w in _MONTHS)
@@ -145,11 +128,11 @@ def _read(pieces: list[re.Match[str]], now: datetime) -> _Reading:
             r.utc = r.utc or any(z in text for z in ("utc", "gmt")) or text.endswith("z")
             clock_text = text
     if clock_text is not None:
-        r.clock = _clock(clock_text, r.part_hour)  # after the loop: "at 11 tonight" is 23:00
+        r.clock = _clock(clock_text, r.part)  # after the loop: "at 11 tonight" is 23:00
     return r
 
 
-def _resolve(r: _Reading, now: datetime, when: When) -> datetime | None:
+def _resolve(r: Reading, now: datetime, when: When) -> datetime | None:
     """The instant a reading means, placed on the day the slot expects."""
     tz = UTC if r.utc else now.tzinfo
     local_now = now.astimezone(tz)
@@ -159,8 +142,10 @@ def _resolve(r: _Reading, now: datetime, when: When) -> datetime | None:
             moment = moment.replace(hour=r.clock.hour, minute=r.clock.minute, second=0)
         return moment
     clock = r.clock
-    if clock is None and r.part_hour is not None:
-        clock = time(r.part_hour, 0)
+    if clock is None and r.part is not None:
+        clock = time(PART_HOURS[r.part], 0)
+    # "last night at 2" is early this morning: the small hours of a night are its next day.
+    night_after = timedelta(days=1 if clock and after_midnight(r.part, clock.hour) else 0)
     if r.weekday is not None:
         weekday, which = r.weekday
         ahead = (weekday - local_now.weekday()) % 7
@@ -169,7 +154,7 @@ def _resolve(r: _Reading, now: datetime, when: When) -> datetime | None:
             day = local_now.date() + timedelta(days=ahead or 7)
         else:
             day = local_now.date() - timedelta(days=behind or (7 if which == "last" else 0))
-        return datetime.combine(day, clock or time(0, 0), tz)
+        return datetime.combine(day + night_after, clock or time(0, 0), tz)
     if r.month_day is not None:
         month, dom, year = r.month_day
         try:
@@ -184,7 +169,7 @@ def _resolve(r: _Reading, now: datetime, when: When) -> datetime | None:
     if r.day is not None:
         if clock is None and r.day == local_now.date():
             return local_now.replace(second=0, microsecond=0)
-        return datetime.combine(r.day, clock or time(0, 0), tz)
+        return datetime.combine(r.day + night_after, clock or time(0, 0), tz)
     if clock is not None:
         moment = datetime.combine(local_now.date(), clock, tz)
         if when == "past" and moment > local_now + _SLACK:
@@ -220,12 +205,26 @@ class DatetimeExtractor:
 
     def find(self, text: str, ctx: ExtractContext) -> Findings:
         found = Findings()
+        chinese = chinese_phrases(text, ctx.now)
         for start, end, pieces in phrases(text):
+            if any(s <= start and end <= e for s, e, _ in chinese):
+                continue  # "10:30" inside "今天上午10:30": the Chinese phrase says more
             only_now = all(p.lastgroup == "now" for p in pieces)
             moment = _resolve(_read(pieces, ctx.now), ctx.now, self.when)
             if moment is None:
                 continue
             self._judge(found, moment, start, end, ctx.now, 0.5 if only_now else 1.0)
+        english = [(c.start, c.end) for c in found.candidates] + [
+            (r.start, r.end) for r in found.refusals
+        ]
+        for start, end, reading in chinese:
+            if any(s <= start and end <= e for s, e in english):
+                continue
+            moment = _resolve(reading, ctx.now, self.when)
+            if moment is not None:
+                strength = 0.5 if reading.moment == ctx.now else 1.0
+                self._judge(found, moment, start, end, ctx.now, strength)
+        found.candidates.sort(key=lambda c: c.start)
         return found
 
     def _judge(

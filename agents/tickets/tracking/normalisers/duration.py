@@ -6,8 +6,10 @@ import re
 from datetime import datetime
 
 from agents.tickets.durations import (
+    CHINESE_DURATION,
     DURATION_PHRASE,
     ISO_DURATION,
+    chinese_seconds,
     describe_duration,
     iso_duration,
     iso_seconds,
@@ -26,7 +28,9 @@ from agents.tickets.tracking.normalisers.datetimes import DatetimeExtractor
 _UNTIL = re.compile(r"^\s*(?:until|till|til|through|up\s+to)\s+(.+)$", re.IGNORECASE)
 _BEFORE_FOR = re.compile(r"\b(?:for|lasting|takes?|about|around|of)\s*$", re.IGNORECASE)
 _BEFORE_IN = re.compile(r"\b(?:in|within)\s*$", re.IGNORECASE)
-_AFTER_AGO = re.compile(r"^\s*(?:ago|back|before|earlier)\b", re.IGNORECASE)
+# "20 minutes ago", "半小时前", "两小时以后" are points in time, not lengths.
+_AFTER_AGO = re.compile(r"^\s*(?:(?:ago|back|before|earlier)\b|(?:之|以)?[前后])", re.IGNORECASE)
+_CLOCK_BEFORE = re.compile(r"[点點时]\s*$")  # "10点30分": minutes of a clock time
 
 
 class DurationExtractor:
@@ -44,6 +48,12 @@ class DurationExtractor:
                 spans.append((m.start(), m.end(), seconds))
         for m in DURATION_PHRASE.finditer(text):
             seconds = phrase_seconds(m.group(0))
+            if seconds and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), seconds))
+        for m in CHINESE_DURATION.finditer(text):
+            seconds = chinese_seconds(m)
+            if _CLOCK_BEFORE.search(text[: m.start()]):
+                continue
             if seconds and not any(s < m.end() and m.start() < e for s, e, _ in spans):
                 spans.append((m.start(), m.end(), seconds))
         for start, end, seconds in spans:
