@@ -88,6 +88,13 @@ def main(
             "as it grows), exact, ann, compressed, or milvus (env OPSQKV_KB_INDEX)."
         ),
     ] = None,
+    cmdb_url: Annotated[
+        str | None,
+        typer.Option(
+            help="CMDB database URL, e.g. postgresql://ops@db:5432/cmdb; none uses the SQLite "
+            "file in the data dir (env OPSQKV_CMDB_URL)."
+        ),
+    ] = None,
     milvus_uri: Annotated[
         str | None,
         typer.Option(
@@ -106,6 +113,7 @@ def main(
             templates_dir=templates,
             kb_index=kb_index,
             milvus_uri=milvus_uri,
+            cmdb_url=cmdb_url,
         )
     except OpsqkvError as e:
         err_console.print(f"[bold red]error:[/] {e}", markup=True, soft_wrap=True)

@@ -43,9 +43,19 @@ def run(
     ctx: typer.Context,
     flows: Annotated[list[Path], typer.Argument(help="Flow files (YAML) to replay.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url",
+            help="Redis to replay against (as the global --redis-url: a server, any node "
+            "of a Redis Cluster, or redis+sentinel://...).",
+        ),
+    ] = None,
 ) -> None:
     """Replay scripted ticket conversations and check the slots and tickets they expect."""
     settings = settings_of(ctx)
+    if redis_url is not None:
+        settings = settings.model_copy(update={"redis_url": redis_url})
     templates = load_templates(settings.templates_dir)
     loaded = [(path, load_flow(path, templates)) for path in flows]  # all valid before any runs
     handler = bot_handler(open_bot(settings))  # the same path as a chat turn

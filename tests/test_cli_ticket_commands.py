@@ -92,6 +92,16 @@ def test_cli_ticket_run_passes_a_flow_and_ends_with_the_summary(
     assert out.strip().splitlines()[-1] == "1 passed, 0 failed"
 
 
+def test_cli_ticket_run_takes_the_redis_url_after_the_flows_too(
+    runner: CliRunner, redis_client: redis.Redis
+) -> None:
+    # The usage: `opsqkv ticket run flows/*.yaml --redis-url redis://...`.
+    code, out = invoke(runner, "ticket", "run", str(FLOW), "--redis-url", TEST_REDIS_URL)
+    assert code == 0 and out.strip().splitlines()[-1] == "1 passed, 0 failed"
+    code, out = invoke(runner, "ticket", "run", str(FLOW), "--redis-url", "redis://127.0.0.1:1/0")
+    assert code == 1 and out.count("\n") == 1 and "redis://127.0.0.1:1/0 is unreachable" in out
+
+
 def test_cli_ticket_run_mismatch_exits_non_zero(
     runner: CliRunner, redis_client: redis.Redis, tmp_path: Path
 ) -> None:

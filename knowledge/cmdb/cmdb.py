@@ -69,6 +69,7 @@ class CMDB:
         self._hidden: set[str] = set()
         self._parser: QuestionParser | None = None
         self._parser_for = -1
+        self._hops_only = not store.drives_from_attrs
 
     @classmethod
     def open(
@@ -255,7 +256,7 @@ class CMDB:
         if query.agg is not None or query.group_by:
             stats = counts_from_summary(query, schema)
             if stats is None:
-                compiled = stats_sql(query, schema)
+                compiled = stats_sql(query, schema, hops_only=self._hops_only)
                 stats = stats_from_rows(query, self.store.rows(compiled.sql, compiled.params))
             listing = query.model_copy(update={"agg": None, "agg_attr": None, "group_by": []})
             return CMDBResult(query, total=sum(r.count for r in stats.rows), stats=stats,
@@ -263,13 +264,13 @@ class CMDB:
         rids = self._rids(query)
         total = len(rids)
         if query.limit is not None:
-            counted = count_sql(query, schema)
+            counted = count_sql(query, schema, hops_only=self._hops_only)
             total = int(self.store.rows(counted.sql, counted.params)[0][0])
         return CMDBResult(query, total=total, parsed=parsed,
                           fetch=lambda n: self.store.items_by_rid(rids[:n] if n else rids, self._hidden))  # fmt: skip
 
     def _rids(self, query: CMDBQuery, *, with_limit: bool = True) -> list[int]:
-        compiled = select_sql(query, self._schema, with_limit=with_limit)
+        compiled = select_sql(query, self._schema, with_limit=with_limit, hops_only=self._hops_only)
         return [int(r[0]) for r in self.store.rows(compiled.sql, compiled.params)]
 
     def _items_for(self, query: CMDBQuery, first: int | None = None) -> list[Item]:

@@ -90,14 +90,19 @@ class SQLiteStore(Store):
                 writer.close()
                 self.conn.execute("COMMIT")
             except sqlite3.Error as e:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise self._write_error(e) from e
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             finally:
                 self.conn.execute("PRAGMA temp_store=MEMORY")
                 self.conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+
+    def _rollback(self) -> None:
+        # A full disk or an I/O error may have rolled the transaction back already.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def _write_error(self, e: sqlite3.Error) -> CMDBError:
         return CMDBError(

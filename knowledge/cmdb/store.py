@@ -54,6 +54,9 @@ class Store(ABC):
     """The CMDB's storage: parameterised reads, and loads as one transaction."""
 
     where: str  # for messages: a file path, or a database URL without its password
+    # Whether a selective attribute condition should drive a query through its attrs index
+    # (SQLite reads one index per table); False where the planner combines indexes itself.
+    drives_from_attrs: bool = True
 
     @abstractmethod
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

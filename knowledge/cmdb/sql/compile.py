@@ -41,6 +41,7 @@ class Part:
     check: Compiled
     source: Compiled | None = None
     estimate: float = UNKNOWN
+    hop: bool = False  # the source walks relations (not an attribute or own-field index)
 
 
 def _placeholders(n: int) -> str:
@@ -180,7 +181,7 @@ def hop_part(hop: Hop, schema: Schema) -> Part:
     else:
         source = _anchored_hop(hop)
         estimate = 50.0 * hop.depth
-    return Part(Compiled(f"i.rid IN ({source.sql})", source.params), source, estimate)
+    return Part(Compiled(f"i.rid IN ({source.sql})", source.params), source, estimate, hop=True)
 
 
 def _steps(direction: str) -> list[tuple[str, str]]:

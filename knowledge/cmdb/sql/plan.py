@@ -32,15 +32,24 @@ class Scan:
         )
 
 
-def scan(query: CMDBQuery, schema: Schema, *, drive: bool = True, rid_only: bool = False) -> Scan:
+def scan(
+    query: CMDBQuery,
+    schema: Schema,
+    *,
+    drive: bool = True,
+    rid_only: bool = False,
+    hops_only: bool = False,
+) -> Scan:
     """Drive from the most selective source when one is selective enough, else scan items.
 
     `rid_only`: the caller reads nothing but `i.rid`, so a driver that is the only
-    restriction ("members of k8s-prod-sh-1") is the whole answer, with no item lookups."""
+    restriction ("members of k8s-prod-sh-1") is the whole answer, with no item lookups.
+    `hops_only`: only relation walks drive; the database combines the indexes of the
+    other conditions itself (PostgreSQL's bitmap AND; SQLite uses one index per table)."""
     parts = query_parts(query, schema)
     total = max(sum(schema.types.values()), 1)
     drivers = [p for p in parts if p.source is not None and p.estimate <= DRIVE_SHARE * total]
-    drivers = drivers if drive else []
+    drivers = [p for p in drivers if p.hop or not hops_only] if drive else []
     driver: Part | None = min(drivers, key=lambda p: p.estimate) if drivers else None
     checks = [p.check for p in parts if p is not driver]
     if driver is not None and driver.source is not None and rid_only and not checks:
@@ -78,7 +87,9 @@ def _joins(parts: list[Compiled]) -> Compiled:
     return Compiled("".join(p.sql for p in parts), tuple(x for p in parts for x in p.params))
 
 
-def select_sql(query: CMDBQuery, schema: Schema, *, with_limit: bool = True) -> Compiled:
+def select_sql(
+    query: CMDBQuery, schema: Schema, *, with_limit: bool = True, hops_only: bool = False
+) -> Compiled:
     """Row ids of matching items in answer order, limited if asked.
 
     Sorted answers order by the attribute, ties by row id in the same direction, items
@@ -87,13 +98,15 @@ def select_sql(query: CMDBQuery, schema: Schema, *, with_limit: bool = True) -> 
     """
     sort, limit = query.sort, query.limit if with_limit else None
     if sort is None:
-        compiled = scan(query, schema, rid_only=True).sql("i.rid", tail=" ORDER BY i.rid")
+        compiled = scan(query, schema, rid_only=True, hops_only=hops_only).sql(
+            "i.rid", tail=" ORDER BY i.rid"
+        )
         return _limited(compiled, limit)
     info = schema.attrs.get(sort.attr)
     direction = "DESC" if sort.descending else "ASC"
     if sort.attr in _OWN:
         order = f" ORDER BY {_OWN[sort.attr]} {direction}, i.rid {direction}"
-        return _limited(scan(query, schema).sql("i.rid", tail=order), limit)
+        return _limited(scan(query, schema, hops_only=hops_only).sql("i.rid", tail=order), limit)
     numeric = info is not None and info.numeric
     col = schema.columns.get(sort.attr) if info is not None else None
     column = f"i.{checked_column(col)}" if col else f"s.{'num' if numeric else 'txt'}"
@@ -101,8 +114,8 @@ def select_sql(query: CMDBQuery, schema: Schema, *, with_limit: bool = True) -> 
     if limit is None:
         join = Compiled(" LEFT JOIN attrs s ON s.item = i.rid AND s.key = ?", (sort.attr,))
         last = f" ORDER BY {column} {direction} NULLS LAST, i.rid {direction}"
-        return scan(query, schema).sql("i.rid", None if col else join, last)
-    plan = scan(query, schema)
+        return scan(query, schema, hops_only=hops_only).sql("i.rid", None if col else join, last)
+    plan = scan(query, schema, hops_only=hops_only)
     if plan.driven:
         if col:  # a top-N leaves out items without the attribute
             return _limited(plan.sql("i.rid", tail=f" AND {column} IS NOT NULL{order}"), limit)
@@ -122,14 +135,14 @@ def _limited(compiled: Compiled, limit: int | None) -> Compiled:
     return Compiled(compiled.sql + " LIMIT ?", (*compiled.params, limit))
 
 
-def count_sql(query: CMDBQuery, schema: Schema) -> Compiled:
+def count_sql(query: CMDBQuery, schema: Schema, *, hops_only: bool = False) -> Compiled:
     """How many items match, ignoring sort and limit."""
-    return scan(query, schema, rid_only=True).sql("COUNT(*)")
+    return scan(query, schema, rid_only=True, hops_only=hops_only).sql("COUNT(*)")
 
 
-def stats_sql(query: CMDBQuery, schema: Schema) -> Compiled:
+def stats_sql(query: CMDBQuery, schema: Schema, *, hops_only: bool = False) -> Compiled:
     """Grouped count (and avg/sum/min/max of `agg_attr`) over the matching items, biggest first."""
-    plan = scan(query, schema)
+    plan = scan(query, schema, hops_only=hops_only)
     columns: list[str] = []
     joins: list[Compiled] = []
     for n, attr in enumerate(query.group_by):
