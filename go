@@ -37,6 +37,16 @@ ensure_test_redis() {
   fi
 }
 
+# PostgreSQL for tests/test_cmdb_postgres.py: $OPSQKV_TEST_POSTGRES_URL, else the local
+# server (started when Debian's postgresql is installed but down; the tests skip without one,
+# and fail under CI=true).
+ensure_test_postgres() {
+  if [ -z "${OPSQKV_TEST_POSTGRES_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 \
+      && ! pg_isready -q -h 127.0.0.1 -p 5432 && command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+}
+
 cmd=${1:-chat}
 shift || true
 setup
@@ -44,6 +54,7 @@ case "$cmd" in
   chat) exec .venv/bin/opsqkv chat "$@" ;;
   test)
     ensure_test_redis
+    ensure_test_postgres
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
     .venv/bin/mypy
