@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -26,7 +25,7 @@ from bench.common import console, table, write_result
 from bench.runbooks import file_ranking
 from knowledge.encoder import Encoder
 from knowledge.kb import KnowledgeBase, demo_kb_dir
-from settings import resolve_model_path
+from settings import resolve_model_path, settings_from_env
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "evals" / "zh" / "kb_questions.jsonl"
@@ -38,7 +37,7 @@ def main() -> None:
         json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line
     ]
     roots = {"demo": demo_kb_dir(), "runbooks": args.eval_dir / "runbooks"}
-    home = Path(os.environ.get("OPSQKV_HOME", Path.home() / ".local" / "share" / "opsqkv"))
+    home = settings_from_env().home  # where `opsqkv model install` put the model
     result: dict[str, Any] = {"questions": len(questions), "models": {}}
     for name in args.models.split(","):
         folder = None if name == "default" else resolve_model_path(Path(name), home)

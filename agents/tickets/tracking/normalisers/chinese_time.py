@@ -59,6 +59,8 @@ _HAN = re.compile(f"[{HAN}]")
 
 def chinese_phrases(text: str, now: datetime) -> list[tuple[int, int, Reading]]:
     """(start, end, reading) of every Chinese time phrase in `text`."""
+    if not _HAN.search(text):
+        return []  # English turns skip the phrase scan (it tries every position)
     out: list[tuple[int, int, Reading]] = []
     for m in _PHRASE.finditer(text):
         said = m.group(0)
