@@ -22,9 +22,10 @@ import torch
 
 from agents.clock import local_now
 from agents.cmdb import CMDBAgent, CMDBAnswer, ContextLinker
+from agents.language import reply_language
 from agents.qa import Answer, QAAgent
 from agents.reply import Reply
-from agents.routing import Router, parse_command, route_prior, router_for
+from agents.routing import Router, message_prior, parse_command, router_for
 from agents.tickets import TicketTemplate, ticket_agent
 from agents.turns import TurnContext, TurnInput, answer_in_context, run_turn
 from errors import InputError
@@ -201,7 +202,8 @@ class OpsBot:
         scores: dict[str, float] = {}
         if command is None:
             query = self.encoder.encode_one(text)  # outside the lock: the slow part of a turn
-            scores = self._parts.router.scores(query, route_prior(text))
+            router = self._parts.router
+            scores = router.scores(query, message_prior(text, router.cards))
         at = now or self.clock()
 
         def turn(session: Session, writes: SessionWrites) -> Reply:
@@ -233,18 +235,21 @@ class OpsBot:
         return self._parts.store.delete(session_id)
 
     def ask(self, question: str) -> Answer:
-        """The Q&A agent's answer to one question, outside any session."""
+        """The Q&A agent's answer to one question, outside any session (in its language)."""
         if not require_unicode(question, "question").strip():
             raise InputError(
                 "the question is empty; ask e.g. 'nginx returns 502, what do I check?'"
             )
-        return answer_in_context(self._parts.context, question.strip())
+        question = question.strip()
+        language = reply_language(question, None)
+        return answer_in_context(self._parts.context, question, language=language)
 
     def query_cmdb(self, question: str) -> CMDBAnswer:
-        """The CMDB agent's answer to one question, outside any session."""
+        """The CMDB agent's answer to one question, outside any session (in its language)."""
         if not require_unicode(question, "question").strip():
             raise InputError("the question is empty; ask e.g. 'how many hosts per idc'")
-        return self._parts.context.cmdb.answer(question.strip())
+        question = question.strip()
+        return self._parts.context.cmdb.answer(question, language=reply_language(question, None))
 
     def tickets(self, since: str | None = None) -> Iterator[ExportedTicket]:
         """Submitted tickets under this bot's prefix, after stream id `since`."""

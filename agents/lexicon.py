@@ -7,6 +7,9 @@ same thing to each of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+
+from knowledge.sentences import HAN
 
 # Numbers people spell out ("two", "a dozen").
 WORD_NUMBERS = {
@@ -68,7 +71,12 @@ _NEGATE = re.compile(
 
 
 # The same in Chinese. Each pattern needs a Chinese word, so English reads as before.
-_CORRECTION_ZH = re.compile(r"^\W*(?:不对|不是|错了|说错了|更正|搞错了)|改成|改为|应该是|而是")
+# An apology may open a correction ("不好意思说错了，是 media-service").
+_CORRECTION_ZH = re.compile(
+    r"^\W*(?:(?:不好意思|抱歉|对不起|sorry)\W*)?(?:不对|不是|错了|说错了|写错了|更正|搞错了)"
+    r"|改成|改为|应该是|而是",
+    re.IGNORECASE,
+)
 _YES_ZH = r"(?:是的?|对的?|对|好的?|好吧|可以|行|没问题|确认|确定|提交吧?|就这样|没错|嗯+|OK吧)"
 _AFFIRM_ZH = re.compile(
     rf"^\W*{_YES_ZH}(?:\W*(?:{_YES_ZH}|谢谢|麻烦了|请提交|直接提交|帮我提交))*\W*$",
@@ -79,6 +87,13 @@ _CANCEL_WORD_ZH = r"(?:取消|算了|不用了|不要了|放弃|撤销|作废)(?
 _CANCEL_ZH = re.compile(
     rf"^\W*(?:请)?{_CANCEL_WORD_ZH}(?:\W*{_CANCEL_WORD_ZH})*"
     r"(?:这个|这张)?(?:工单|单子|申请|变更|事件|请求)?(?:吧|了)?\W*$"
+)
+# A firm cancel word may be followed by the reason ("算了，取消吧，他已经有权限了"); a bare
+# "算了" then more words is not one ("算了，还是 P2 吧" changes a value).
+_CANCEL_FIRM_ZH = r"(?:取消|放弃|撤销|作废)(?:吧|掉)?"
+_CANCEL_WITH_REASON_ZH = re.compile(
+    rf"^\W*(?:请)?(?:算了\W*)?{_CANCEL_FIRM_ZH}(?:这个|这张)?(?:工单|单子|申请|变更|事件|请求)?"
+    r"(?:吧|了)?[，,。.;；!！]"
 )
 _START_OVER_ZH = re.compile(r"^\W*(?:重新开始|重来|从头开始|从头再来|重新填)(?:吧)?\W*$")
 
@@ -125,7 +140,7 @@ def is_negation(text: str) -> bool:
 
 def is_cancel(text: str) -> bool:
     """ "cancel", "forget it", "never mind": drop the ticket."""
-    return bool(_CANCEL.match(text) or _CANCEL_ZH.match(text))
+    return bool(_CANCEL.match(text) or _CANCEL_ZH.match(text) or _CANCEL_WITH_REASON_ZH.match(text))
 
 
 def is_start_over(text: str) -> bool:
@@ -243,3 +258,20 @@ FUNCTION_WORDS = {
     "at", "in", "on", "for", "to", "from", "of", "and", "or", "but", "with", "the", "a", "an",
     "by", "is", "are", "was", "please", "pm", "am", "o'clock", "so", "then", "if", "that",
 }  # fmt: skip
+
+
+def cue_winner(text: str, cues: Mapping[str, Sequence[str]]) -> str | None:
+    """The one name whose cue words `text` holds most of (None: no cue, or a tie).
+
+    Only Chinese text is cued: the cues stand in where the encoder reads Chinese poorly, and
+    English keeps the attention it was tuned with.
+    """
+    if not _HAN_CHAR.search(text):
+        return None
+    hits = {name: sum(word in text for word in words) for name, words in cues.items()}
+    best = max(hits.values(), default=0)
+    winners = [name for name, n in hits.items() if n == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+_HAN_CHAR = re.compile(f"[{HAN}]")

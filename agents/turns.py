@@ -5,6 +5,9 @@ is answered by its agent and the pending slot is asked again, no filled slot los
 ticket open (none yet, or submitted, or cancelled) the router decides, but a question never
 opens a ticket. Each agent's words are their own history turn, so the ticket agent's last
 message (what a "yes" accepts) is never a runbook answer or a CMDB table.
+
+Every turn first settles the session's reply language (agents/language.py): the message's
+own when it says clearly, else the one the session had; every agent then speaks it.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import torch
 from agents.cmdb import CMDBAgent, ContextLinker
 from agents.help import help_text, small_talk
 from agents.identity import Agent, Routed, ticket_card
+from agents.language import DEFAULT, detect_language
 from agents.lexicon import is_affirmation
 from agents.qa import Answer, QAAgent
 from agents.reply import Reply
 from agents.routing import Route, asks_for_ticket, asks_how_to, ticket_request
 from agents.tickets import TicketAgent, apply_ticket_turn
-from state.models import IncidentOffer, Session, SlotBelief, TicketState, Turn
+from agents.turn_words import turn_words
+from state.models import IncidentOffer, Language, Session, SlotBelief, TicketState, Turn
 from state.store import SessionWrites
 from state.tickets import TicketSink
 
@@ -33,7 +38,8 @@ _QUESTION = re.compile(
 )
 OFFER_TEMPLATE, OFFER_SLOT = "incident", "symptom"
 HELP_FLOOR = 0.5
-# Opens the ticket's re-ask after a digression's answer, a blank line below it.
+# Opens the ticket's re-ask after a digression's answer, a blank line below it (English;
+# the words in every language are the ticket agent's, agents/tickets/wording.py).
 BACK_TO_TICKET = "Back to your "
 
 
@@ -67,6 +73,7 @@ def run_turn(
     """Answer `message` for `session` (loaded and locked by the caller) and record the turn."""
     text, at, command, query = message.text, message.at, message.command, message.query
     scores, template = message.scores, message.template
+    session.language = detect_language(text) or session.language  # None: not said yet
     if template is not None and session.ticket is None:
         return _ticket(ctx, session, writes, text, at, scores, template=template)
     if command is not None:
@@ -80,7 +87,7 @@ def run_turn(
         if aside is None:
             return _ticket(ctx, session, writes, text, at, scores)
         reply = _answer(ctx, session, aside, text, query, scores, at, offer_ticket=False)
-        back = _back_to_ticket(ctx, session.ticket)
+        back = ctx.tickets.back_to_ticket(session.ticket, _language(session))
         # The re-ask is the ticket agent's own turn: what a "yes" next answers (see workflow).
         session.add_turn(Turn(role="bot", text=back, at=at, agent=Agent.TICKET), ctx.history_limit)
         reply.text = f"{reply.text}\n\n{back}"
@@ -137,7 +144,7 @@ def _answer(
         return _remember(ctx, session, text, reply, at)
     reply = Reply(
         session_id=session.id,
-        text=small_talk(text, ctx.tickets.templates.values()),
+        text=small_talk(text, ctx.tickets.templates.values(), _language(session)),
         agent=Agent.HELP,
         route=scores,
     )
@@ -153,7 +160,7 @@ def _qa(
     *,
     offer_ticket: bool,
 ) -> Reply:
-    answer = answer_in_context(ctx, text, query)
+    answer = answer_in_context(ctx, text, query, _language(session))
     reply = Reply(
         session_id=session.id,
         text=answer.text,
@@ -171,11 +178,11 @@ def _offer_incident(ctx: TurnContext, session: Session, reply: Reply, text: str)
     """The Q&A agent did not know: offer an incident whose symptom is the question."""
     if OFFER_TEMPLATE in ctx.tickets.templates:
         session.offer = IncidentOffer(template=OFFER_TEMPLATE, symptom=text)
-        reply.text += "\n\nShall I open an incident with this as the symptom? (yes / no)"
+        reply.text += turn_words(_language(session)).offer
 
 
 def _cmdb(ctx: TurnContext, session: Session, text: str, scores: dict[str, float]) -> Reply:
-    answer = ctx.cmdb.answer(text)
+    answer = ctx.cmdb.answer(text, language=_language(session))
     data = answer.model_dump(mode="json", exclude={"text", "question"})
     return Reply(session_id=session.id, text=answer.text, agent=Agent.CMDB, data=data, route=scores)
 
@@ -236,26 +243,26 @@ def _command(
     at: datetime,
 ) -> Reply:
     name, arg = command.command, command.argument
+    language = _language(session)
+    words = turn_words(language)
     if name == "/ticket":
         if arg.split(" ", 1)[0] not in ctx.tickets.templates:
             known = ", ".join(sorted(ctx.tickets.templates))
-            body = f"Which ticket? Use `/ticket <template>` with one of: {known}."
+            body = words.which_ticket.format(known=known)
             return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
         template, _, rest = arg.partition(" ")
         session.ticket = TicketState(template=template)
         return _ticket(ctx, session, writes, rest or template, at, {}, template=template)
     if name == "/cancel":
         if session.ticket is None:
-            return _remember(
-                ctx, session, text, _say(session, "No ticket is open.", Agent.CONTROL), at
-            )
+            return _remember(ctx, session, text, _say(session, words.no_ticket, Agent.CONTROL), at)
         return _ticket(ctx, session, writes, "cancel", at, {})
     if name == "/reset":
         session.ticket, session.offer, session.last_route = None, None, {}
-        body = "Reset: no ticket is open now (the history is kept)."
+        body = words.reset
         return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
     if name in ("/kb", "/cmdb") and not arg:
-        body = f"Usage: `{name} <question>`"
+        body = words.usage.format(name=name)
         return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
     if name == "/kb":
         return _remember(
@@ -266,17 +273,20 @@ def _command(
     if name == "/explain":
         shares = session.last_route
         lines = [f"- {k}: {v}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])]
-        body = "Router scores for the last message:\n" + ("\n".join(lines) or "(none yet)")
+        body = words.scores + ("\n".join(lines) or words.no_scores)
         return _remember(ctx, session, text, _say(session, body, Agent.CONTROL), at)
     if name == "/unknown":
-        body = f"Unknown command {arg}. " + help_text(ctx.tickets.templates.values())
+        body = words.unknown_command.format(arg=arg) + help_text(
+            ctx.tickets.templates.values(), language
+        )
         return _remember(ctx, session, text, _say(session, body, Agent.HELP), at)
-    return _remember(
-        ctx, session, text, _say(session, help_text(ctx.tickets.templates.values()), Agent.HELP), at
-    )
+    body = help_text(ctx.tickets.templates.values(), language)
+    return _remember(ctx, session, text, _say(session, body, Agent.HELP), at)
 
 
-def answer_in_context(ctx: TurnContext, text: str, query: torch.Tensor | None = None) -> Answer:
+def answer_in_context(
+    ctx: TurnContext, text: str, query: torch.Tensor | None = None, language: Language = "en"
+) -> Answer:
     """The Q&A answer about what the message means in the CMDB, not only the words it used.
 
     "the database of payment-api" is asked as that database (its engine spelled out) and
@@ -285,8 +295,8 @@ def answer_in_context(ctx: TurnContext, text: str, query: torch.Tensor | None = 
     link = ctx.linker.link(text)
     if link is None:
         asked = ctx.linker.spell_out(text)
-        return ctx.qa.answer(asked, query if asked == text else None)
-    answer = ctx.qa.answer(link.question(text))
+        return ctx.qa.answer(asked, query if asked == text else None, language=language)
+    answer = ctx.qa.answer(link.question(text), language=language)
     return answer.model_copy(update={"text": f"{link.sentence()}\n\n{answer.text}"})
 
 
@@ -313,9 +323,9 @@ def _digression(
     return other
 
 
-def _back_to_ticket(ctx: TurnContext, state: TicketState) -> str:
-    spec = ctx.tickets.template(state.template)
-    return f"{BACK_TO_TICKET}{spec.title.lower()}: {ctx.tickets.prompt(state)}"
+def _language(session: Session) -> Language:
+    """The language this turn replies in (settled at the start of run_turn)."""
+    return session.language or DEFAULT
 
 
 def _say(session: Session, text: str, agent: Agent) -> Reply:

@@ -16,6 +16,7 @@ from agents.routing import router_for
 from agents.tickets import load_templates
 from evals.routing import score_routing
 from knowledge.encoder import Encoder
+from settings import resolve_model_path, settings_from_env
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,8 +24,12 @@ REPO = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=REPO / "tests/data/routing_messages.jsonl")
+    parser.add_argument(
+        "--model", default=None, help="a model folder or installed name (default: MiniLM)"
+    )
     args = parser.parse_args()
-    encoder = Encoder()
+    home = settings_from_env().home
+    encoder = Encoder(None if args.model is None else resolve_model_path(Path(args.model), home))
     router = router_for(encoder, load_templates(None).values())
     score = score_routing(router, encoder, args.data)
     console = Console()

@@ -11,6 +11,7 @@ import torch
 import typer
 from rich.table import Table
 
+from agents.tickets import slot_reader_for
 from agents.tickets.tracking.reader import SlotReader
 from commands.common import console, encoder_for, progress_bars, settings_of
 from errors import ConfigError, InputError
@@ -66,7 +67,7 @@ def sgd(
     if errors is not None:
         _write_errors(errors, [])  # fail on a bad path now, not after minutes of replay
     encoder = encoder_for(settings)
-    reader = SlotReader.load(encoder, settings.reader_path) if use_reader else None
+    reader = slot_reader_for(settings, encoder) if use_reader else None
     started = time.perf_counter()
     # Each update is a tiny forward pass (one utterance): a second intra-op thread only adds
     # synchronisation, and on a shared machine its spin-waiting made passes ~10x slower.

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from agents.tickets.tracking import trained_reader_dir
 from commands.common import console, encoder_for, progress_bars, settings_of
 from evals.slot_training import TrainConfig, train_reader
 
@@ -25,7 +26,10 @@ def slots(
     ctx: typer.Context,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for the weights and card (default: <home>/slot-reader)."),
+        typer.Option(
+            help="Folder for the weights and card (default: <home>/slot-readers/<model>, "
+            "where the bot finds the reader of the model it runs)."
+        ),
     ] = None,
     epochs: Annotated[int, typer.Option(help="Passes over the training turns.", min=1)] = 2,
     seed: Annotated[int, typer.Option(help="Random seed (sampling, initialisation).")] = 13,
@@ -45,9 +49,10 @@ def slots(
         int | None, typer.Option(help="Select on the first N dev dialogues only.", min=1)
     ] = None,
 ) -> None:
-    """Train the slot reader; use the result with OPSQKV_SLOT_READER=<out>."""
+    """Train the slot reader of the model `--model` names; the bot uses it with that model."""
     settings = settings_of(ctx)
-    target = out or settings.home / "slot-reader"
+    encoder = encoder_for(settings)
+    target = out or trained_reader_dir(settings.home, encoder)
     config = TrainConfig(
         train_dir=train_dir,
         dev_dir=dev_dir,
@@ -57,7 +62,6 @@ def slots(
         dialogues=dialogues or TrainConfig.dialogues,
         dev_dialogues=dev_limit,
     )
-    encoder = encoder_for(settings)
     with progress_bars(keep=True) as progress:
         card = train_reader(encoder, config, progress)
     console.print(

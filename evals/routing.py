@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.routing import Router, route_prior
+from agents.routing import Router, message_prior
 from knowledge.encoder import Encoder
 
 
@@ -33,7 +33,7 @@ def score_routing(router: Router, encoder: Encoder, path: Path) -> RoutingScore:
     mistakes: list[tuple[str, str, str]] = []
     vectors = encoder.encode([row["text"] for row in rows])
     for row, vector in zip(rows, vectors, strict=True):
-        predicted = router.route(vector, prior=route_prior(row["text"])).agent
+        predicted = router.route(vector, prior=message_prior(row["text"], router.cards)).agent
         confusion[(row["label"], predicted)] += 1
         if predicted != row["label"]:
             mistakes.append((row["text"], row["label"], predicted))

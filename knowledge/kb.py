@@ -34,6 +34,7 @@ from knowledge.fusion import (
     fuse_reciprocal_rank,
     rank_runs,
 )
+from knowledge.glossary import shipped_glossary
 from knowledge.index import VectorIndex, open_index
 from knowledge.ingest import Skipped, load
 from knowledge.input_text import require_unicode
@@ -275,6 +276,9 @@ class KnowledgeBase:
         rank. A passage's score is its file's; its passage score orders it within the file.
         """
         runs: list[Run] = []
+        # A Chinese question gains the English words of the ops concepts it names: English
+        # runbooks share no token with it otherwise, and the encoder reads it better so.
+        query = shipped_glossary().expand(query)
         if mode in ("dense", "hybrid"):
             q = self.encoder.encode_one(query, role="query")  # (d,)
             scores, rows = self._index.search(q[None, :], CANDIDATES, allowed)  # (1, C)

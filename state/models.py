@@ -1,6 +1,7 @@
 """What a session remembers, as pydantic models: every stored record carries `schema_version`.
 
-Session            one conversation: bounded turn history, the active ticket, a version
+Session            one conversation: bounded turn history, the active ticket, a version,
+                   the language replies are in
 ├── Turn           one utterance, by the user or the bot
 ├── IncidentOffer  an incident the Q&A agent offered, taken by a "yes"
 └── TicketState    the ticket being filled: one SlotBelief per filled slot
@@ -16,7 +17,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # 2: Session's untyped `notes` became `last_route` and `offer` (version 1 records still load).
+# Optional fields added since (Session.language) default when absent: still version 2.
 SCHEMA_VERSION = 2
+
+# The languages the bot replies in (agents.language tells them apart).
+Language = Literal["en", "zh"]
 
 # A slot value as stored: datetimes are ISO 8601 instants, durations ISO 8601 durations.
 SlotValue = str | int | float | bool
@@ -113,6 +118,9 @@ class Session(_Stored):
     )
     offer: IncidentOffer | None = Field(
         default=None, description="an incident offered last turn, open if the user says yes"
+    )
+    language: Language | None = Field(
+        default=None, description="the language of the user's last clear message (replies)"
     )
 
     @model_validator(mode="before")

@@ -1,5 +1,9 @@
 """The CMDB agent: a chat message -> a CMDB question -> a short markdown answer with the rows,
-the grouped numbers or the topology, and the data behind it for callers that render it."""
+the grouped numbers or the topology, and the data behind it for callers that render it.
+
+The words around the data are in the asker's language (`language`); the query's own
+description and the CMDB's names and values read as the CMDB writes them.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from errors import CMDBError
 from knowledge.cmdb import CMDB, CMDBResult, open_default, table_columns
 from knowledge.encoder import Encoder
 from settings import Settings
+from state.models import Language
 
 MAX_ROWS = 15
 MAX_COLUMNS = 6
 EXAMPLE = "e.g. 'prod mysql hosts in sh-1 with cpu over 80%' or 'how many hosts per idc'"
+EXAMPLE_ZH = "'prod mysql hosts in sh-1 with cpu over 80%' 或 'how many hosts per idc'"
 
 
 class CMDBAnswer(BaseModel):
@@ -49,13 +55,20 @@ class CMDBAgent:
         cmdb, _ = open_default(settings, encoder)
         return cls(cmdb, picture_dir=settings.home / "pictures")
 
-    def answer(self, question: str) -> CMDBAnswer:
+    def answer(self, question: str, *, language: Language = "en") -> CMDBAnswer:
         """Answer `question`; a question that does not map says what was understood."""
         parsed = self.cmdb.parse(question)
         if not parsed.understood:
+            if language == "zh":
+                text = (
+                    f"这个问题没能完全对应到 CMDB：{parsed.complaint()}。"
+                    f"\n\n可以这样问，例如 {EXAMPLE_ZH}。"
+                )
+            else:
+                text = f"I {parsed.complaint()}.\n\nTry {EXAMPLE}."
             return CMDBAnswer(
                 question=question,
-                text=f"I {parsed.complaint()}.\n\nTry {EXAMPLE}.",
+                text=text,
                 understood=False,
                 query=parsed.query.model_dump(mode="json"),
             )
@@ -63,7 +76,7 @@ class CMDBAgent:
         picture = self._picture(question, result) if result.query.output == "topology" else None
         return CMDBAnswer(
             question=question,
-            text=render_markdown(result, picture),
+            text=render_markdown(result, picture, language),
             understood=True,
             query=result.query.model_dump(mode="json"),
             total=result.total,
@@ -86,10 +99,13 @@ class CMDBAgent:
         return path
 
 
-def render_markdown(result: CMDBResult, picture: Path | None = None) -> str:
+def render_markdown(
+    result: CMDBResult, picture: Path | None = None, language: Language = "en"
+) -> str:
     """The answer as markdown: a line of what was understood, then a table."""
     query = result.query
-    head = f"_Understood: {query.describe()}_\n\n"
+    zh = language == "zh"
+    head = f"_{'理解为：' if zh else 'Understood: '}{query.describe()}_\n\n"
     if result.stats is not None:
         stats = result.stats
         value = f"{stats.agg} {stats.attr}" if stats.attr else None
@@ -100,15 +116,21 @@ def render_markdown(result: CMDBResult, picture: Path | None = None) -> str:
             if value:
                 cells.append("" if row.value is None else f"{row.value:.1f}")
             lines.append("| " + " | ".join(cells) + " |")
-        return head + f"**{result.total}** item(s) counted.\n\n" + "\n".join(lines)
+        counted = (
+            f"共统计 **{result.total}** 项。" if zh else f"**{result.total}** item(s) counted."
+        )
+        return head + counted + "\n\n" + "\n".join(lines)
     items = result.page(MAX_ROWS)
     if not items:
-        return head + "No item matches."
+        return head + ("没有匹配的项。" if zh else "No item matches.")
     columns = table_columns(items, result)[:MAX_COLUMNS]
     lines = ["| name | type | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
     for it in items[:MAX_ROWS]:
         cells = [it.name, it.type] + [str(it.attrs.get(c, "")) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
-    more = f"\n\n…and {result.total - MAX_ROWS} more." if result.total > MAX_ROWS else ""
-    shown = f"\n\nTopology picture: {picture}" if picture is not None else ""
-    return head + f"**{result.total}** item(s).\n\n" + "\n".join(lines) + more + shown
+    rest = result.total - MAX_ROWS
+    more = "" if rest <= 0 else f"\n\n……还有 {rest} 项。" if zh else f"\n\n…and {rest} more."
+    where = "拓扑图：" if zh else "Topology picture: "
+    shown = f"\n\n{where}{picture}" if picture is not None else ""
+    found = f"共 **{result.total}** 项。" if zh else f"**{result.total}** item(s)."
+    return head + found + "\n\n" + "\n".join(lines) + more + shown

@@ -9,6 +9,7 @@ passage keys, fused with BM25). The second attends from the question over the se
 those passages, each sentence keyed with its runbook title and heading so that "restart it"
 under "Nginx 502 > Fix" carries its context. When even the best sentence is too far from
 the question, the agent says it does not know and suggests a ticket instead of guessing.
+That sentence is in the asker's language (`language`); runbook text is cited as written.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from knowledge.kb import Hit, KnowledgeBase
 from knowledge.keycache import KeyCache
 from knowledge.sentences import split_sentences
 from knowledge.store import Record
+from state.models import Language
 
 PASSAGES = 8  # passages whose sentences the second pass reads
 MAX_SENTENCES = 3
@@ -40,6 +42,9 @@ PROCEDURE_INTENTS = ("fix", "diagnose")  # questions answered with a section's s
 UNKNOWN = (
     "I don't know: nothing in the knowledge base answers this closely enough. "
     "Please open a ticket (for example an incident) so an engineer can look into it."
+)
+UNKNOWN_ZH = (
+    "这个问题我不知道：知识库里没有足够相关的内容。请提个工单（比如故障单），让工程师来处理。"
 )
 
 
@@ -104,8 +109,13 @@ class QAAgent:
         self.key_cache = key_cache or KeyCache(kb.encoder, None)
         self._titles: tuple[int, list[str]] = (-1, [])
 
-    def answer(self, question: str, query: torch.Tensor | None = None) -> Answer:
-        """Answer `question`; `query` is its encoding when the caller already has it."""
+    def answer(
+        self, question: str, query: torch.Tensor | None = None, *, language: Language = "en"
+    ) -> Answer:
+        """Answer `question`; `query` is its encoding when the caller already has it.
+
+        `language` is the one the asker reads: the words of an answer that is no runbook's.
+        """
         question = question.strip()
         if not question:
             raise InputError('the question is empty; ask something, e.g. "nginx returns 502"')
@@ -115,14 +125,14 @@ class QAAgent:
         dense = self.kb.search_vector(q, k=1, within=[h.id for h in hits])
         nearest = dense[0].score if dense else 0.0
         if nearest < GATE:
-            return _unknown(question, max(0.0, nearest))
+            return _in_language(_unknown(question, max(0.0, nearest)), language)
         answer = None
         intent = question_intent(question)
         if intent in PROCEDURE_INTENTS:
             answer = self._procedure(question, q, hits, intent)
         if answer is None:
             answer = self._sentences(question, q, hits)
-        return self._grounded(answer, hits)
+        return _in_language(self._grounded(answer, hits), language)
 
     # ---- procedures ----------------------------------------------------------------------
 
@@ -272,6 +282,13 @@ class QAAgent:
         if self._titles[0] != len(self.kb):
             self._titles = (len(self.kb), self.kb.titles())
         return self._titles[1]
+
+
+def _in_language(answer: Answer, language: Language) -> Answer:
+    """The answer with its not-knowing sentence in `language` (a runbook's words stay)."""
+    if answer.known or language == "en":
+        return answer
+    return answer.model_copy(update={"text": answer.text.replace(UNKNOWN, UNKNOWN_ZH)})
 
 
 def _unknown(question: str, confidence: float) -> Answer:

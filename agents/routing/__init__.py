@@ -7,8 +7,11 @@ cues.py     surface cues: "how do I", "open a ticket", ticket nouns
 
 from agents.routing.cards import BUILT_IN_CARDS, router_for, template_card
 from agents.routing.cues import (
+    CUE_BIAS,
     asks_for_ticket,
     asks_how_to,
+    cue_prior,
+    message_prior,
     route_prior,
     ticket_request,
     without_ticket_request,
@@ -18,11 +21,14 @@ from agents.routing.router import COMMANDS, AgentCard, Route, Router, parse_comm
 __all__ = [
     "BUILT_IN_CARDS",
     "COMMANDS",
+    "CUE_BIAS",
     "AgentCard",
     "Route",
     "Router",
     "asks_for_ticket",
     "asks_how_to",
+    "cue_prior",
+    "message_prior",
     "parse_command",
     "route_prior",
     "router_for",

@@ -32,6 +32,11 @@ QA_CARD = AgentCard(
         "what causes this and how do I resolve it",
         "how to configure log rotation",
         "how do I restore from backup",
+        "磁盘满了怎么处理",
+        "服务一直重启是什么原因",
+        "怎么排查接口超时",
+        "这个告警是什么意思，该怎么办",
+        "内存泄漏怎么定位",
     ),
 )
 
@@ -58,6 +63,28 @@ CMDB_CARD = AgentCard(
         "caches not in production",
         "which team owns this database",
         "inventory of load balancers",
+        "列出上海一区的生产主机",
+        "CPU 使用率超过 80% 的主机有哪些",
+        "每个机房有多少台服务器",
+        "这个服务依赖哪些服务",
+        "这个服务跑在哪些机器上",
+    ),
+    # Chinese words of an inventory question, for encoders that read Chinese poorly.
+    cues=(
+        "哪些",
+        "列一下",
+        "列出",
+        "多少台",
+        "几台",
+        "有几个",
+        "多少个",
+        "统计",
+        "个数",
+        "部署在哪",
+        "跑在哪",
+        "哪几台",
+        "依赖哪些",
+        "挂的是哪个",
     ),
 )
 
@@ -77,6 +104,29 @@ HELP_CARD = AgentCard(
         "ok great",
         "good afternoon",
         "are you a bot",
+        "你好",
+        "谢谢",
+        "你能做什么",
+        "怎么用你",
+    ),
+    cues=(
+        "你好",
+        "早上好",
+        "下午好",
+        "晚上好",
+        "谢谢",
+        "多谢",
+        "能干啥",
+        "能做什么",
+        "能干什么",
+        "会做什么",
+        "怎么用",
+        "在吗",
+        "再见",
+        "拜拜",
+        "你是谁",
+        "哪些单子",
+        "什么单子",
     ),
 )
 
@@ -94,6 +144,8 @@ class RoutableTemplate(Protocol):
     def description(self) -> str: ...
     @property
     def examples(self) -> Sequence[str]: ...
+    @property
+    def cues(self) -> Sequence[str]: ...
 
 
 def router_for(
@@ -110,4 +162,5 @@ def template_card(template: RoutableTemplate) -> AgentCard:
         name=ticket_card(template.name),
         description=f"{template.title}: {template.description}",
         examples=tuple(template.examples),
+        cues=tuple(template.cues),
     )

@@ -27,6 +27,7 @@ class AgentCard:
     name: str  # "qa", "cmdb", "help", or "ticket:<template>"
     description: str
     examples: tuple[str, ...]
+    cues: tuple[str, ...] = ()  # words that mark a message as for this agent (template cues)
 
 
 @dataclass(frozen=True)

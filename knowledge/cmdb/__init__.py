@@ -22,7 +22,14 @@ drawing/     topology pictures, charts, the HTML report (imported only to draw)
 """
 
 from knowledge.cmdb.cmdb import CMDB, LoadReport
-from knowledge.cmdb.default import cmdb_location, demo_stream, load_demo, open_default
+from knowledge.cmdb.default import (
+    DEFAULT_DEMO_HOSTS,
+    DEFAULT_DEMO_SEED,
+    cmdb_location,
+    demo_stream,
+    load_demo,
+    open_default,
+)
 from knowledge.cmdb.loadfile import LoadStream
 from knowledge.cmdb.models import CMDBQuery, Condition, Hop, LoadFile, SortSpec
 from knowledge.cmdb.results import CMDBResult, Edge, Item, Parsed, Stats, Topology, table_columns
@@ -30,6 +37,8 @@ from knowledge.progress import Progress
 
 __all__ = [
     "CMDB",
+    "DEFAULT_DEMO_HOSTS",
+    "DEFAULT_DEMO_SEED",
     "CMDBQuery",
     "CMDBResult",
     "Condition",

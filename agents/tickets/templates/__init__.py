@@ -6,6 +6,7 @@ adds more, and a user template with a shipped name replaces the shipped one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agents.tickets.durations import parse_duration
 from errors import ConfigError
+from state.models import Language
 
 SlotType = Literal[
     "enum", "text", "name", "int", "float", "bool", "datetime", "date", "time", "duration",
@@ -21,6 +23,19 @@ SlotType = Literal[
 ]  # fmt: skip
 ENTITY_TYPES = ("host", "service")
 SHIPPED_DIR = Path(__file__).parent  # the YAML files sit beside this module
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+# Words in another language than English, by language: `prompts: {zh: 哪个服务受影响？}`.
+# English is the plain field (`prompt`, `title`); a language without an entry falls back.
+Translations = dict[Language, str]
+
+
+def _no_english(words: Translations) -> Translations:
+    if "en" in words:
+        raise ValueError("English is the plain field (prompt, title), not an `en:` entry")
+    if any(not w.strip() for w in words.values()):
+        raise ValueError("a translation is empty")
+    return words
 
 
 class _Spec(BaseModel):
@@ -46,10 +61,21 @@ class SlotSpec(_Spec):
     type: SlotType
     required: bool = True
     prompt: str | None = None
+    prompts: Translations = Field(
+        default_factory=dict, description="the prompt in other languages, e.g. {zh: ...}"
+    )
+    labels: Translations = Field(
+        default_factory=dict, description="the slot's name in other languages, e.g. {zh: 服务}"
+    )
     examples: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(
         default_factory=list,
         description="other names a user writes before the value, e.g. 影响 for impact",
+    )
+    leads: list[str] = Field(
+        default_factory=list,
+        description="text only: words that open the value without naming the slot, "
+        "e.g. 因为 for a reason",
     )
     values: list[EnumValue] | None = Field(default=None, description="enum only")
     strict: bool = Field(default=False, description="host/service: refuse names not known")
@@ -58,6 +84,8 @@ class SlotSpec(_Spec):
     max: float | None = Field(default=None, description="int/float: largest allowed")
     max_duration: str | None = Field(default=None, description="duration: longest allowed")
     when: Literal["past", "future", "any"] = Field(default="any", description="datetime only")
+
+    _translated = field_validator("prompts", "labels")(_no_english)
 
     @field_validator("values", mode="before")
     @classmethod
@@ -69,6 +97,8 @@ class SlotSpec(_Spec):
 
     @model_validator(mode="after")
     def _fits_type(self) -> Self:
+        if self.leads and self.type != "text":
+            raise ValueError("`leads` open a free-text value; this slot is not text")
         if self.type == "enum":
             if not self.values:
                 raise ValueError("an enum slot needs `values`")
@@ -100,6 +130,26 @@ class SlotSpec(_Spec):
         """What the bot says to ask for this slot."""
         return self.prompt or f"What is the {self.label}?"
 
+    def label_in(self, language: Language) -> str:
+        """The slot's name in `language`: its entry in `labels`, else (Chinese) its first
+        Chinese alias, else the English label."""
+        if language == "en":
+            return self.label
+        named = self.labels.get(language)
+        if named is None and language == "zh":
+            named = next((a for a in self.aliases if _HAN.search(a)), None)
+        return named or self.label
+
+    def ask_in(self, language: Language) -> str:
+        """What the bot says to ask for this slot in `language` (its `prompts` entry, else
+        a plain question built on the slot's name in that language)."""
+        if language == "en":
+            return self.ask
+        asked = self.prompts.get(language)
+        if asked is None and language == "zh":
+            asked = f"请提供{self.label_in(language)}。"
+        return asked or self.ask
+
     @property
     def entity_kinds(self) -> list[str]:
         """The catalog kinds a host/service slot's names come from."""
@@ -116,8 +166,25 @@ class TicketTemplate(_Spec):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    titles: Translations = Field(
+        default_factory=dict, description="the title in other languages, e.g. {zh: 故障单}"
+    )
     examples: list[str] = Field(default_factory=list)
+    cues: list[str] = Field(
+        default_factory=list,
+        description="words that mark a message as asking for this ticket where the encoder "
+        "reads its language poorly, e.g. [故障, 挂了, 报错]",
+    )
     slots: list[SlotSpec] = Field(min_length=1)
+
+    _translated = field_validator("titles")(_no_english)
+
+    @field_validator("cues")
+    @classmethod
+    def _words(cls, cues: list[str]) -> list[str]:
+        if any(not c.strip() for c in cues):
+            raise ValueError("a cue is an empty word")
+        return cues
 
     @model_validator(mode="after")
     def _unique_slots(self) -> Self:
@@ -126,6 +193,10 @@ class TicketTemplate(_Spec):
         if twice:
             raise ValueError(f"slot names repeat: {', '.join(twice)}")
         return self
+
+    def title_in(self, language: Language) -> str:
+        """The title in `language` (its `titles` entry, else the English title)."""
+        return self.title if language == "en" else self.titles.get(language, self.title)
 
     def slot(self, name: str) -> SlotSpec:
         """The slot called `name` (KeyError when there is none)."""

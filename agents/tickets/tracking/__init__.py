@@ -19,7 +19,13 @@ from agents.tickets.tracking.normalisers import (
     ListCatalog,
     show,
 )
-from agents.tickets.tracking.reader import SlotQuery, SlotReader, SlotReading
+from agents.tickets.tracking.reader import (
+    SlotQuery,
+    SlotReader,
+    SlotReading,
+    reader_folder,
+    trained_reader_dir,
+)
 from agents.tickets.tracking.tracker import SlotTracker
 
 __all__ = [
@@ -33,5 +39,7 @@ __all__ = [
     "SlotReader",
     "SlotReading",
     "SlotTracker",
+    "reader_folder",
     "show",
+    "trained_reader_dir",
 ]

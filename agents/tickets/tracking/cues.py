@@ -52,6 +52,8 @@ def mentions(text: str, spec: SlotSpec) -> list[Mention]:
                 found.append(Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")))
     if spec.aliases:
         found.extend(_alias_mentions(text, spec))
+    if spec.leads:
+        found.extend(_lead_mentions(text, spec))
     if spec.type in ("host", "service"):
         before = re.compile(rf"(?P<v>[\w.-]+)\s+(?P<cue>{label})(?![\w-])", re.I)
         for m in before.finditer(text):
@@ -71,4 +73,14 @@ def _alias_mentions(text: str, spec: SlotSpec) -> list[Mention]:
     return [
         Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v"))
         for m in alias.finditer(text)
+    ]
+
+
+def _lead_mentions(text: str, spec: SlotSpec) -> list[Mention]:
+    """ "…，因为她下周开始值班": a word that opens the slot's free text (the template's
+    `leads`), the value running to the end of its sentence."""
+    names = "|".join(map(re.escape, sorted(spec.leads, key=len, reverse=True)))
+    lead = re.compile(rf"(?P<cue>{names})\s*(?P<v>[^。；！？;!?]+?)(?=\s*(?:[。；！？;!?]|$))")
+    return [
+        Mention(m.start("cue"), m.end("cue"), m.start("v"), m.end("v")) for m in lead.finditer(text)
     ]

@@ -21,6 +21,7 @@ from agents.tickets.tracking.normalisers import (
 )
 from agents.tickets.tracking.reader import SlotReading
 from agents.tickets.tracking.reading import TurnReadings, span_candidate
+from knowledge.sentences import HAN
 from state.models import PreviousValue, SlotBelief, SlotValue, TicketState
 
 # Words that tie a removed value to the rest of the sentence ("... since 10:30").
@@ -28,6 +29,10 @@ CONNECTOR = re.compile(
     r"(?:\b(?:since|at|from|on|in|for|by|around|about|starting|started|to|is|it's|of)\s*,?\s*)+$",
     re.IGNORECASE,
 )
+# Chinese frames a value on both sides: "从 10:30 开始", "自昨晚起", "下午3点左右".
+CONNECTOR_ZH = re.compile(r"(?:自从|从|自|于|在)\s*$")
+CONNECTOR_AFTER_ZH = re.compile(r"^\s*(?:开始|以来|左右|前后|的时候|起)")
+_HAN_START = re.compile(f"^\\s*[{HAN}]")
 
 SAME_WORDS = 90.0  # rapidfuzz ratio at which two wordings name the same thing
 
@@ -153,8 +158,11 @@ def residual(text: str, used: list[Candidate]) -> str:
     """`text` with the used spans (and the words tying them in) replaced by commas."""
     out = text
     for c in sorted(used, key=lambda c: -c.start):
-        head = CONNECTOR.sub("", out[: c.start])
-        out = head + ", " + out[c.end :]
+        head = CONNECTOR_ZH.sub("", CONNECTOR.sub("", out[: c.start]))
+        tail = CONNECTOR_AFTER_ZH.sub("", out[c.end :])
+        # Inside a Chinese clause the words run on ("从 10:30 开始一直报 502" -> "一直报 502").
+        joint = " " if _HAN_START.match(tail) and tail != out[c.end :] else ", "
+        out = head + joint + tail
     return re.sub(r"^[\s,]+|[\s,]+$", "", re.sub(r"(?:\s*,\s*)+", ", ", out))
 
 

@@ -3,8 +3,11 @@ attention (each span of the question attends over keys for types, attributes and
 
 parse.py       QuestionParser: grammar marks, exact item names, then linking
 grammar.py     words, numbers with units, comparisons, ranges, negation
+chinese.py     Chinese text: Han runs cut into known phrases, numerals, full-width signs
 phrases.py     phrase tables the grammar reads (comparators, relation verbs, aggregates)
+phrases_zh.py  the same tables in Chinese, merged into phrases.py's
 lexicon.py     ops vocabulary: how people name CI types, attributes and values
+lexicon_zh.py  Chinese names for types, attributes and values (keys like the English)
 keys.py        KeyTable: the keys linking attends over, one per (text, CMDB term)
 linking.py     Linker: spans attend over the keys
 conditions.py  conditions from linked values, identifiers, comparisons and names

@@ -7,17 +7,21 @@ named nearest to it. Anything left over is reported as not understood.
 
 from __future__ import annotations
 
+from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.conditions import apply_values
 from knowledge.cmdb.language.elements import Element, State
 from knowledge.cmdb.language.grammar import Mark
 from knowledge.cmdb.language.linking import Linker
 from knowledge.cmdb.language.measures import aggregates, comparisons, levels, sorting
 from knowledge.cmdb.language.phrases import STOP_PHRASES
+from knowledge.cmdb.language.phrases_zh import DEMONSTRATIVES_ZH
 from knowledge.cmdb.models import CMDBQuery, Condition, Hop
 from knowledge.cmdb.results import Link, Parsed
 from knowledge.cmdb.schema import Schema
 
-NEG_GLUE = {"in", "on", "at", "the", "from", "a", "an", "running", "is", "are", "be", *STOP_PHRASES}
+NEG_GLUE = {"in", "on", "at", "the", "from", "a", "an", "running", "is", "are", "be", *STOP_PHRASES,
+            "的", "在", "是", "于", "里", "位于", "处于"}  # fmt: skip
+PASSIVE_ZH = {"被", "由"}
 VERB_VALUES = {"running"}  # "hosts running debian": a verb here, not status=running
 MAX_DEPTH = 4
 SEMANTIC_LIMIT = 10
@@ -71,9 +75,14 @@ def _types(elements: list[Element], schema: Schema, query: CMDBQuery) -> str | N
             continue
         e.used = True
         name = e.mention.target.name
+        if len(e.mention.target.type_names()) > 1:  # "数据存储": several types at once
+            query.types = sorted({*query.types, *e.mention.target.type_names()})
+            continue
         nxt = elements[i + 1] if i + 1 < len(elements) else None
         if nxt is not None and nxt.entity is not None and nxt.entity.type == name:
             continue  # "cluster k8s-prod-sh-1": the type only classifies the item named
+        if has_han(e.text) and _named_before(elements, i, name):
+            continue  # "k8s-prod-sh-1 这个集群": Chinese says the type after the name
         if nxt is not None and nxt.kind == "type" and nxt.mention is not None and modifier is None:
             head = nxt.mention.target.name
             if head != name and (
@@ -83,6 +92,15 @@ def _types(elements: list[Element], schema: Schema, query: CMDBQuery) -> str | N
                 continue
         query.types = sorted({*query.types, name})
     return modifier
+
+
+def _named_before(elements: list[Element], i: int, type_name: str) -> bool:
+    """An item of `type_name` said right before element i, or with only 这个 / 该 between."""
+    k = i - 1
+    while k >= 0 and elements[k].kind == "stop" and elements[k].text in DEMONSTRATIVES_ZH:
+        k -= 1
+    entity = elements[k].entity if k >= 0 else None
+    return entity is not None and entity.type == type_name
 
 
 def _output(elements: list[Element], query: CMDBQuery) -> None:
@@ -112,6 +130,10 @@ def _relations(elements: list[Element], schema: Schema, state: State, modifier: 
             direction = e.mark.direction
             if direction == "positional":
                 direction = "in" if nearest > i else "out"
+            elif direction == "reverse":
+                direction = "out" if nearest > i else "in"
+            if e.mark.direction in ("positional", "reverse") and _passive(elements, nearest, i):
+                direction = "in" if direction == "out" else "out"  # "X 被哪些服务依赖"
         if hop_from is None:
             hop_from = (nearest, relation, direction)
             e.used = True
@@ -159,6 +181,11 @@ def _relations(elements: list[Element], schema: Schema, state: State, modifier: 
     for e in elements:
         if e.kind == "rel" and e.mark is not None and not e.used:
             e.used = True  # "hosts that use ubuntu": a verb with no item to anchor it
+
+
+def _passive(elements: list[Element], anchor: int, verb: int) -> bool:
+    """'被' between the item and the verb after it: the item is the verb's object."""
+    return anchor < verb and any(elements[k].text in PASSIVE_ZH for k in range(anchor + 1, verb))
 
 
 def _reachable(schema: Schema, anchor_type: str, hop: Hop, types: list[str]) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.keys import Target
+from knowledge.cmdb.language.phrases import AND_WORDS
 from knowledge.cmdb.models import CMDBQuery, Condition
 
 if TYPE_CHECKING:
@@ -102,11 +104,10 @@ def _apply_negations(
             continue
         e.used = True
         target = next((k for k in candidates if k > i), None)
-        between_ok = target is not None and all(
-            elements[k].kind in ("stop", "type")
-            and (elements[k].kind == "type" or elements[k].text.lower() in glue)
-            for k in range(i + 1, target)
-        )
+        between_ok = target is not None and _glued(elements, i + 1, target, glue)
+        if not between_ok and has_han(e.text):  # "上海二区的不要": Chinese may say it after
+            target = next((k for k in reversed(candidates) if k < i), None)
+            between_ok = target is not None and _glued(elements, target + 1, i, glue)
         if target is None or not between_ok:
             problems.append(f"could not tell what {e.text!r} applies to")
             continue
@@ -119,10 +120,19 @@ def _apply_negations(
                 _negate(nxt)
                 k += 2
                 continue
-            if elements[k].kind == "stop" and elements[k].text.lower() in ("and", "nor"):
+            if elements[k].kind == "stop" and elements[k].text.lower() in (*AND_WORDS, "nor"):
                 k += 1
                 continue
             break
+
+
+def _glued(elements: list[Element], start: int, end: int, glue: set[str]) -> bool:
+    """Only fillers and type words between elements [start, end)."""
+    return all(
+        elements[k].kind in ("stop", "type")
+        and (elements[k].kind == "type" or elements[k].text.lower() in glue)
+        for k in range(start, end)
+    )
 
 
 def _add_group(

@@ -2,17 +2,21 @@
 negation, 'or', counts and averages, group-by, sort/limit, relation phrases.
 
 It marks what it recognises; every word it leaves unmarked goes to schema linking.
+Chinese text is cut into words first (chinese.py): the phrase tables hold Chinese words too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from knowledge.cmdb.language import lexicon_zh
+from knowledge.cmdb.language.chinese import halfwidth, has_han, is_han, segment
 from knowledge.cmdb.language.lexicon import UNIT_WORDS
 from knowledge.cmdb.language.phrases import (
     AGG_WORDS,
+    BY_WORDS,
     COMPARATORS,
     DEPTH_WORDS,
     GROUP_WORDS,
@@ -21,6 +25,8 @@ from knowledge.cmdb.language.phrases import (
     OR_WORDS,
     OUTPUT_WORDS,
     POST_COMPARATORS,
+    RANGE_JOINERS,
+    RANGE_TO_ZH,
     RELATION_PHRASES,
     SEMANTIC_WORDS,
     SORT_WORDS,
@@ -28,7 +34,8 @@ from knowledge.cmdb.language.phrases import (
     STOPWORDS,
 )
 
-_TOKEN = re.compile(r"[<>]=?|!=|==|=|,|[\w][\w.\-/:'%+]*[\w%+]|[\w%]")
+_TOKEN = re.compile(r"[<>]=?|!=|==|=|,|[≥≤]|[\w][\w.\-/:'%+]*[\w%+]|[\w%]")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(?:-?([a-z%]+))?\+?$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)([a-z%]+)?$")
 
@@ -56,14 +63,36 @@ class Mark:
     unit: str | None = None
     unit_text: str = ""
     name: str = ""  # agg kind, relation type, output kind, sort implicit attr
-    direction: str = ""  # relation: positional | out | in | both; sort: desc | asc
+    direction: str = ""  # relation: positional | reverse | out | in | both; sort: desc | asc
     count: int | None = None  # top N / limit N
 
 
-def tokenize(question: str) -> list[Word]:
-    """Words, numbers and comparison signs; `non-prod` splits, possessive `'s` drops."""
+def _chinese_vocabulary() -> frozenset[str]:
+    """Every Chinese phrase the grammar and the lexicon know: what Han runs are cut into."""
+    tables: list[Collection[str]] = [
+        COMPARATORS, POST_COMPARATORS, RELATION_PHRASES, AGG_WORDS, GROUP_WORDS, SORT_WORDS,
+        LIMIT_WORDS, NEGATIONS, OR_WORDS, DEPTH_WORDS, OUTPUT_WORDS, SEMANTIC_WORDS,
+        STOP_PHRASES, STOPWORDS, BY_WORDS, RANGE_JOINERS, UNIT_WORDS,
+    ]  # fmt: skip
+    texts = [t for table in tables for t in table]
+    for names in (lexicon_zh.TYPE_ZH, lexicon_zh.ATTR_ZH, lexicon_zh.VALUE_ZH, lexicon_zh.TEAM_ZH):
+        texts += [t for group in names.values() for t in group]
+    texts += [*lexicon_zh.TYPE_GROUPS_ZH, *lexicon_zh.FAMILY_ZH.values()]
+    return frozenset(run for text in texts for run in _HAN_RUN.findall(text))
+
+
+CHINESE_WORDS = _chinese_vocabulary()
+
+
+def tokenize(question: str, vocabulary: Collection[str] = CHINESE_WORDS) -> list[Word]:
+    """Words, numbers and comparison signs; `non-prod` splits, possessive `'s` drops.
+    Chinese: Han runs are cut into the phrases of `vocabulary` (longest first)."""
+    original, question = question, halfwidth(question)  # one character for one
     words: list[Word] = []
     for match in _TOKEN.finditer(question):
+        if has_han(match.group(0)):
+            words += _split_han(match.group(0), match.start(), vocabulary)
+            continue
         text = match.group(0)
         low = text.lower()
         start = match.start()
@@ -75,6 +104,26 @@ def tokenize(question: str) -> list[Word]:
             continue
         if low:
             words.append(Word(text, low, start, match.end()))
+    return [Word(original[w.start : w.end], w.low, w.start, w.end) for w in words]
+
+
+def _split_han(text: str, offset: int, vocabulary: Collection[str]) -> list[Word]:
+    """A token mixing scripts ("CPU超过80%的") as its Latin words and its Chinese words."""
+    words: list[Word] = []
+    i = 0
+    while i < len(text):
+        j = i
+        han = is_han(text[i])
+        while j < len(text) and is_han(text[j]) == han:
+            j += 1
+        if han:
+            for start, end, low in segment(text[i:j], vocabulary):
+                words.append(
+                    Word(text[i + start : i + end], low, offset + i + start, offset + i + end)
+                )
+        else:
+            words += tokenize(" " * (offset + i) + text[i:j], vocabulary)
+        i = j
     return words
 
 
@@ -149,7 +198,7 @@ def _read_between(lows: list[str], start: int, j: int) -> Mark | None:
     if first is None:
         return None
     low_number, unit, unit_text, k = first
-    if k < len(lows) and lows[k] in ("and", "to", "-"):
+    if k < len(lows) and lows[k] in RANGE_JOINERS:
         second = _read_value(lows, k + 1)
         if second is not None:
             high, unit2, unit_text2, end = second
@@ -199,6 +248,10 @@ def _read_number(lows: list[str], i: int, marks: list[Mark]) -> Mark | None:
     if value is None:
         return None
     number, unit, unit_text, end = value
+    if end < len(lows) and lows[end] in RANGE_TO_ZH:  # "20 到 40%": no word before it
+        ranged_mark = _read_between(lows, i, i)
+        if ranged_mark is not None:
+            return ranged_mark
     op = ">=" if lows[i].endswith("+") else "="
     post = _phrase_at(lows, end, POST_COMPARATORS)
     if post is not None:
@@ -230,7 +283,7 @@ def _read_phrases(lows: list[str], i: int, marks: list[Mark]) -> Mark | None:
     if best is None:
         if lows[i] in STOPWORDS or lows[i] == ",":
             return Mark("stop" if lows[i] != "," else "comma", i, i + 1)
-        if lows[i] == "by":
+        if lows[i] in BY_WORDS:
             return Mark("by", i, i + 1)
         return None
     n, kind, phrase = best

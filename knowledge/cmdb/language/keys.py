@@ -22,6 +22,7 @@ from knowledge.cmdb.language.lexicon import (
     type_texts,
     value_texts,
 )
+from knowledge.cmdb.language.lexicon_zh import STAND_INS, TYPE_GROUPS_ZH, zh_value_texts
 from knowledge.cmdb.schema import Schema
 from knowledge.keycache import KeyCache
 
@@ -32,18 +33,22 @@ class Target:
 
     kind: str  # type | attr | value
     name: str  # the type or the attribute
-    values: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()  # values; for a word naming several types, those types
     types: frozenset[str] = frozenset()  # item types it occurs on; empty: any
 
     def label(self) -> str:
         """`type=host`, `attr:cpu_usage`, `env=prod`, `os in [ubuntu-20.04, ubuntu-22.04]`."""
         if self.kind == "type":
-            return f"type={self.name}"
+            return f"type in [{', '.join(self.values)}]" if self.values else f"type={self.name}"
         if self.kind == "attr":
             return f"attr:{self.name}"
         if len(self.values) == 1:
             return f"{self.name}={self.values[0]}"
         return f"{self.name} in [{', '.join(self.values)}]"
+
+    def type_names(self) -> tuple[str, ...]:
+        """The item types a type target names (one, or a group's members)."""
+        return self.values or (self.name,)
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ class KeyTable:
         self.texts = sorted({text for text, _ in pairs})
         text_row = {text: i for i, text in enumerate(self.texts)}
         unique_keys = cache.keys(name, self.texts)  # (U, d)
-        self.keys = unique_keys[[text_row[text] for text, _ in pairs]]  # (N, d)
+        self.key_text = torch.tensor([text_row[text] for text, _ in pairs], dtype=torch.long)
+        self.keys = unique_keys[self.key_text]  # (N, d)
         self.key_target = torch.tensor([target_index[t] for _, t in pairs], dtype=torch.long)
         self.values = torch.nn.functional.one_hot(self.key_target, len(self.targets)).float()
         self.text_vector = {text: unique_keys[i] for text, i in text_row.items()}
@@ -76,6 +82,7 @@ class KeyTable:
         # text (most are) then costs a row lookup instead of a matmul per question.
         scores = scaled_scores(unique_keys, self.keys, scale=1.0)  # (U, d) @ (d, N) -> (U, N)
         self.text_scores = {text: scores[i] for text, i in text_row.items()}
+        self.text_row = text_row
         self._masks: dict[tuple[object, ...], Mask] = {}
         self._lock = threading.Lock()
 
@@ -89,9 +96,16 @@ class KeyTable:
                 return False
             if not wanted:
                 return True
-            return t.name in wanted if t.kind == "type" else not t.types or bool(t.types & wanted)
+            if t.kind == "type":
+                return set(t.type_names()) <= wanted
+            return not t.types or bool(t.types & wanted)
 
         return self._mask(("kinds", frozenset(kinds), wanted), keep)
+
+    def same_text(self, text: str) -> torch.Tensor | None:
+        """(N,) True on the keys whose text is exactly `text`; None when no key has it."""
+        row = self.text_row.get(text)
+        return None if row is None else self.key_text == row
 
     def attrs_mask(self, names: frozenset[str]) -> Mask:
         """Keys naming one of the attributes `names`."""
@@ -113,6 +127,10 @@ def _key_pairs(schema: Schema) -> list[tuple[str, Target]]:
     for type_name in sorted(schema.types):
         target = Target("type", type_name)
         pairs += [(text, target) for text in type_texts(type_name)]
+    for text, members in TYPE_GROUPS_ZH.items():
+        present = tuple(m for m in members if m in schema.types)
+        if len(present) > 1:
+            pairs.append((text, Target("type", "+".join(present), present)))
     every_type = frozenset(schema.types)
     pairs += [(text, Target("attr", "type", types=every_type)) for text in attr_texts("type")]
     for attr, info in sorted(schema.attrs.items()):
@@ -136,6 +154,9 @@ def _value_pairs(
     for value, per_type in sorted(values.items()):
         target = Target("value", attr, (value,), frozenset(per_type))
         pairs += [(text, target) for text in value_texts(value)]
+        for missing, stand_in in STAND_INS.items():  # "测试环境" is dev where no test env is
+            if value == stand_in and missing not in values:
+                pairs += [(text, target) for text in zh_value_texts(missing)]
         family = family_of(value)
         if family is not None and family not in values:
             families.setdefault(family, []).append(value)

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import re
 
+from knowledge.cmdb.language.lexicon_zh import (
+    zh_attr_texts,
+    zh_family_texts,
+    zh_type_texts,
+    zh_value_texts,
+)
+
 TYPE_SYNONYMS: dict[str, list[str]] = {
     "host": ["host", "server", "machine", "vm", "box", "node", "instance", "physical server"],
     "service": ["service", "app", "application", "microservice", "svc"],
@@ -90,6 +97,7 @@ UNIT_WORDS: dict[str, str] = {
     "mib": "mb", "core": "cores", "cores": "cores", "cpu": "cores", "cpus": "cores",
     "vcpu": "cores", "vcpus": "cores", "c": "cores", "ms": "ms", "day": "days", "days": "days",
 }  # fmt: skip
+UNIT_WORDS.update({"核": "cores", "核心": "cores", "个核": "cores", "毫秒": "ms", "天": "days"})
 UNIT_TEXT = {"pct": "percent usage", "gb": "gb", "tb": "gb", "mb": "gb", "cores": "cores",
              "ms": "latency ms", "days": "days"}  # fmt: skip
 
@@ -111,12 +119,13 @@ def plural(word: str) -> str:
 def type_texts(type_name: str) -> list[str]:
     """Key texts naming an item type, singular and plural."""
     words = [humanize(type_name), *TYPE_SYNONYMS.get(type_name, [])]
-    return _unique([form for w in words for form in (w, plural(w))])
+    english = [form for w in words for form in (w, plural(w))]
+    return _unique([*english, *zh_type_texts(type_name)])
 
 
 def attr_texts(attr: str) -> list[str]:
     """Key texts naming an attribute: its own name, humanised, and known synonyms."""
-    return _unique([humanize(attr), attr, *ATTR_SYNONYMS.get(attr, [])])
+    return _unique([humanize(attr), attr, *ATTR_SYNONYMS.get(attr, []), *zh_attr_texts(attr)])
 
 
 _FAMILY = re.compile(r"^([a-z]+)[-_ ]?(\d[\w.]*)$")
@@ -139,12 +148,12 @@ def value_texts(value: str) -> list[str]:
         for expansion in ABBREVIATIONS.get(part, []):
             expanded = [*parts[:i], expansion, *parts[i + 1 :]]
             texts += [" ".join(expanded), "-".join(expanded)]
-    return _unique(texts)
+    return _unique([*texts, *zh_value_texts(value)])
 
 
 def family_texts(family: str) -> list[str]:
     """Key texts for a value family (`sh` -> `sh`, `shanghai`)."""
-    return _unique([family, *ABBREVIATIONS.get(family, [])])
+    return _unique([family, *ABBREVIATIONS.get(family, []), *zh_family_texts(family)])
 
 
 def unit_fits(unit: str, attr: str) -> bool:

@@ -3,6 +3,12 @@
 attribute or value the span names, and the best key's cosine says whether it names any.
 
 Decisions are remembered per (span, mask): questions keep using the same words.
+
+Chinese questions are read by exact keys first: a span that is a key text attends over the
+keys of that text only, since an encoder without Chinese gives many Chinese words one
+vector, and even a multilingual one puts short unrelated words close together. A Chinese
+span that is no key text links only when one term is clearly nearest (`HAN_MARGIN`); a key
+text whose terms the mask rules out links to nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from knowledge.attention import COSINE_SCALE, attend_selected, scaled_scores, top_k
+from knowledge.cmdb.language.chinese import has_han, join_words
 from knowledge.cmdb.language.keys import KeyTable, Mask, Target
 from knowledge.encoder import Encoder
 
@@ -22,6 +29,7 @@ ACCEPT = 0.80  # cosine a span needs to link to a term
 ACCEPT_CODED = 0.90  # spans with digits (sh1, web-999) must be near-exact: names are precise
 TIE = 0.01  # value terms this close to the best are alternatives (mysql: host role, db engine)
 TOP_KEYS = 16  # keys each span's softmax runs over (the rest carry ~e^-6 of the weight)
+HAN_MARGIN = 0.02  # cosine lead an unknown Chinese span's best term needs over the next
 
 
 @dataclass(frozen=True)
@@ -92,12 +100,14 @@ class Linker:
     def attend_terms(
         self, cos: torch.Tensor, allowed: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Attention of each span over the allowed keys (N,), pooled per term.
+        """Attention of each span over the allowed keys ((N,) or per span (S, N)), pooled
+        per term.
 
         Returns (weights (S, T) each term receives, best cosine (S, T) of each term's keys).
         Sparse: the softmax runs over each span's `TOP_KEYS` best allowed keys only.
         """
-        masked = cos.masked_fill(~allowed[None, :], -1.0)  # (S, N); cosines live in [-1, 1]
+        allowed = allowed if allowed.dim() == 2 else allowed[None, :]  # (S, N) or (1, N)
+        masked = cos.masked_fill(~allowed, -1.0)  # (S, N); cosines live in [-1, 1]
         best, idx = top_k(masked * COSINE_SCALE, TOP_KEYS)  # (S, k), (S, k)
         best = best.masked_fill(best <= -COSINE_SCALE, -1e4)  # disallowed keys: no weight
         weights, _, _ = attend_selected(best, idx, self.table.values)  # (S, T)
@@ -106,15 +116,20 @@ class Linker:
         per_target.scatter_reduce_(1, index, masked, reduce="amax")  # (S, T)
         return weights, per_target
 
-    def decide(self, texts: Sequence[str], mask: Mask) -> list[Decision]:
-        """Each text's best term under `mask`, its cosine, and the value terms tied with it."""
+    def decide(
+        self, texts: Sequence[str], mask: Mask, *, exact_first: bool = False
+    ) -> list[Decision]:
+        """Each text's best term under `mask`, its cosine, and the value terms tied with it.
+        `exact_first` (Chinese questions; always for Chinese texts): see the module doc."""
+        key = (*mask.key, "exact") if exact_first else mask.key
         with self._lock:
-            known = {
-                t: self._decisions[(t, mask.key)] for t in texts if (t, mask.key) in self._decisions
-            }
+            known = {t: self._decisions[(t, key)] for t in texts if (t, key) in self._decisions}
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            weights, per_target = self.attend_terms(self.scores(missing), mask.keys)
+            chosen = [self._allowed_for(t, mask, exact_first) for t in missing]
+            allowed = torch.stack([keys for keys, _ in chosen])  # (M, N)
+            exacts = [read_exactly for _, read_exactly in chosen]
+            weights, per_target = self.attend_terms(self.scores(missing), allowed)  # (M, N)
             best_terms = torch.argmax(weights, dim=-1).tolist()  # (M,)
             is_value = [t.kind == "value" for t in self.table.targets]
             for m, text in enumerate(missing):
@@ -125,19 +140,38 @@ class Linker:
                     for k, cos in enumerate(term_cos)
                     if is_value[best] and is_value[k] and k != best and cos >= term_cos[best] - TIE
                 )
-                known[text] = Decision(best, term_cos[best], ties)
+                score = term_cos[best]
+                exact = exact_first or has_han(text)
+                if exact and self.table.same_text(text) is not None and not exacts[m]:
+                    score = -1.0  # a known word where its terms cannot apply names no other
+                elif has_han(text) and self.table.same_text(text) is None:
+                    rest = [c for k, c in enumerate(term_cos) if k != best]
+                    if rest and score - max(rest) < HAN_MARGIN:
+                        score = -1.0  # no term is clearly nearest: leave it unmapped
+                known[text] = Decision(best, score, ties)
             with self._lock:
                 for text in missing:
-                    self._decisions[(text, mask.key)] = known[text]
+                    self._decisions[(text, key)] = known[text]
                 while len(self._decisions) > self._cache_size:
                     self._decisions.popitem(last=False)
         return [known[t] for t in texts]
 
-    def link(self, spans: list[tuple[int, int, str]], mask: Mask) -> list[Mention]:
+    def _allowed_for(self, text: str, mask: Mask, exact_first: bool) -> tuple[torch.Tensor, bool]:
+        """The keys `text` attends over, and whether they are the keys of that very text
+        (a key text read exactly)."""
+        if exact_first or has_han(text):
+            same = self.table.same_text(text)
+            if same is not None and bool((same & mask.keys).any()):
+                return same & mask.keys, True  # (N,)
+        return mask.keys, False  # (N,)
+
+    def link(
+        self, spans: list[tuple[int, int, str]], mask: Mask, *, exact_first: bool = False
+    ) -> list[Mention]:
         """Best non-overlapping mentions among candidate spans (start, end, text)."""
         if not spans or not mask.any():
             return []
-        decisions = self.decide([t for _, _, t in spans], mask)
+        decisions = self.decide([t for _, _, t in spans], mask, exact_first=exact_first)
         candidates: list[Mention] = []
         for (start, end, text), decision in zip(spans, decisions, strict=True):
             threshold = ACCEPT_CODED if any(ch.isdigit() for ch in text) else ACCEPT
@@ -173,7 +207,8 @@ def candidate_spans(
     words: Sequence[str], free: Sequence[bool], max_len: int = 3, exact: set[str] | None = None
 ) -> list[tuple[int, int, str]]:
     """N-grams over runs of free words; an n-gram holding a word that is itself a key
-    is skipped (the exact word wins anyway), which keeps encoding to unknown words."""
+    is skipped (the exact word wins anyway), which keeps encoding to unknown words.
+    Chinese words join without spaces ("上海" "1" "区" -> "上海1区")."""
     exact = exact or set()
     spans: list[tuple[int, int, str]] = []
     for i in range(len(words)):
@@ -181,7 +216,7 @@ def candidate_spans(
             j = i + n
             if j > len(words) or not all(free[i:j]):
                 break
-            text = " ".join(words[i:j])
+            text = join_words(list(words[i:j]))
             if n > 1 and text not in exact and any(w in exact for w in words[i:j]):
                 continue
             spans.append((i, j, text))

@@ -7,18 +7,20 @@ attribute keys picks among them.
 
 from __future__ import annotations
 
+from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.elements import Element, State
 from knowledge.cmdb.language.keys import Target
 from knowledge.cmdb.language.lexicon import UNIT_TEXT, convert, unit_fits
 from knowledge.cmdb.language.linking import ACCEPT, Linker
-from knowledge.cmdb.language.phrases import LEVEL_WORDS
+from knowledge.cmdb.language.phrases import AND_WORDS, LEVEL_WORDS
+from knowledge.cmdb.language.phrases_zh import SUPERLATIVE_PREFIX_ZH
 from knowledge.cmdb.models import Condition, SortSpec
 from knowledge.cmdb.results import Link
 from knowledge.cmdb.schema import Schema
 
 # fmt: off
 BEFORE_GLUE = {"with", "whose", "where", "having", "has", "have", "is", "are", "at", "of", "its",
-               "their", "the", "a", "an", "that", "which", "in", "on"}
+               "their", "the", "a", "an", "that", "which", "in", "on", "的", "是", "为", "在", "都"}
 # fmt: on
 AFTER_GLUE = {"of", "the"}
 
@@ -146,10 +148,21 @@ def _attr_after(elements: list[Element], i: int) -> int | None:
     return None
 
 
+def _attr_around(elements: list[Element], i: int) -> int | None:
+    """The attribute after element i; for a Chinese word, else the one before it
+    ("CPU 最高的", "CPU 平均值"): Chinese says the attribute first."""
+    k = _attr_after(elements, i)
+    if k is None and has_han(elements[i].text):
+        k = _next_attr(elements, i, -1, BEFORE_GLUE)
+    return k
+
+
 def _and_attr(elements: list[Element], k: int) -> int | None:
     """The attribute after `k` joined by 'and' / ',' ('per env and idc')."""
     j = k + 1
-    if j + 1 < len(elements) and (elements[j].kind == "comma" or elements[j].text.lower() == "and"):
+    if j + 1 < len(elements) and (
+        elements[j].kind == "comma" or elements[j].text.lower() in AND_WORDS
+    ):
         nxt = elements[j + 1]
         if nxt.kind == "attr" and not nxt.used:
             return j + 1
@@ -177,7 +190,7 @@ def aggregates(elements: list[Element], schema: Schema, linker: Linker, state: S
             if kind == "count":
                 query.agg = "count"
                 continue
-            k = _attr_after(elements, i)
+            k = _attr_around(elements, i)
             said = elements[k].text.lower() if k is not None else None
             target = _resolve_numeric(linker, schema, query.types, None, said) if said else None
             if target is None:
@@ -193,8 +206,10 @@ def aggregates(elements: list[Element], schema: Schema, linker: Linker, state: S
         elif e.kind == "group" or (
             e.kind == "by" and (has_agg or _by_category(elements, i, has_sort, schema))
         ):
-            k = _attr_after(elements, i)
+            k = _attr_around(elements, i)
             e.used = True
+            if k is None and query.group_by and has_han(e.text):
+                continue  # "每个机房各有多少台": the second word repeats the first
             if k is None:
                 state.problems.append(f"{e.text!r}: grouped by which attribute?")
                 continue
@@ -234,7 +249,7 @@ def sorting(elements: list[Element], schema: Schema, linker: Linker, state: Stat
         if e.kind == "sort" and e.mark.name and e.mark.name in schema.attrs:
             sort_attr = e.mark.name
             continue
-        k = _attr_after(elements, i)
+        k = _attr_around(elements, i)
         if k is None:
             continue
         mention = elements[k].mention
@@ -252,7 +267,10 @@ def sorting(elements: list[Element], schema: Schema, linker: Linker, state: Stat
             if e.kind == "free" and not e.used and e.text.isdigit() and int(e.text) > 0:
                 query.limit, e.used = int(e.text), True
                 break
-    singular = any(e.kind == "type" and not e.text.lower().endswith("s") for e in elements)
+    singular = any(
+        e.kind == "type" and not has_han(e.text) and not e.text.lower().endswith("s")
+        for e in elements
+    ) or any(e.text.startswith(SUPERLATIVE_PREFIX_ZH) for e in sorts)  # "CPU 最高的主机"
     if sort_attr is not None and query.limit is None and singular:
         query.limit = 1  # "the busiest host"
     if sort_attr is not None:

@@ -8,8 +8,9 @@ import itertools
 from collections.abc import Callable
 
 from knowledge.cmdb.language.assemble import assemble
+from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.elements import Element, Entity
-from knowledge.cmdb.language.grammar import Mark, Word, scan, tokenize
+from knowledge.cmdb.language.grammar import CHINESE_WORDS, Mark, Word, scan, tokenize
 from knowledge.cmdb.language.linking import Linker, candidate_spans
 from knowledge.cmdb.results import Parsed
 from knowledge.cmdb.schema import Schema
@@ -32,10 +33,13 @@ class QuestionParser:
         self.linker = linker
         self.find_items = find_items
         self.find_identifier = find_identifier
+        # Chinese is cut into the phrases the grammar knows and the key texts of this CMDB.
+        runs = {run for t in linker.table.texts if has_han(t) for run in _han_runs(t)}
+        self.vocabulary = CHINESE_WORDS | runs
 
     def parse(self, question: str) -> Parsed:
         """Read `question`; `Parsed.understood` is False when any part did not map."""
-        words = tokenize(question)
+        words = tokenize(question, self.vocabulary)
         lows = [w.low for w in words]
         marks = scan(words)
         taken = [False] * len(words)
@@ -46,7 +50,7 @@ class QuestionParser:
         elements += self._entities(words, taken)
         elements += self._semantic_text(words, marks, taken, elements)
         elements += self._identifiers(words, taken)
-        elements += self._linked(lows, taken)
+        elements += self._linked(lows, taken, exact_first=has_han(question))
         free = [i for i, t in enumerate(taken) if not t]
         for i in free:
             elements.append(Element("free", i, i + 1, words[i].text))
@@ -114,26 +118,35 @@ class QuestionParser:
                 out.append(Element("ident", i, i + 1, word.text, attrs=tuple(attrs)))
         return out
 
-    def _linked(self, lows: list[str], taken: list[bool]) -> list[Element]:
-        """Schema linking in two passes: types first, then everything masked to those types."""
+    def _linked(self, lows: list[str], taken: list[bool], *, exact_first: bool) -> list[Element]:
+        """Schema linking in two passes: types first, then everything masked to those types.
+        `exact_first` for Chinese questions: a word that is a key text is that key."""
         exact = set(self.linker.table.text_vector)
         spans = candidate_spans(lows, [not t for t in taken], exact=exact)
         table = self.linker.table
-        first = self.linker.link(spans, table.allowed({"type", "attr", "value"}))
+        first = self.linker.link(
+            spans, table.allowed({"type", "attr", "value"}), exact_first=exact_first
+        )
         type_mentions = [m for m in first if m.target.kind == "type"]
         dropped: set[int] = set()
         for m, head in itertools.pairwise(type_mentions):
             if head.start == m.end and head.target.name != m.target.name:
                 # "app servers": a modifier that is also a value of the head type is that value
                 as_value = self.linker.link(
-                    [(m.start, m.end, m.text)], table.allowed({"value"}, [head.target.name])
+                    [(m.start, m.end, m.text)],
+                    table.allowed({"value"}, head.target.type_names()),
+                    exact_first=exact_first,
                 )
                 if as_value:
                     dropped.add(m.start)
-        types = sorted({m.target.name for m in type_mentions if m.start not in dropped})
+        types = sorted(
+            {n for m in type_mentions if m.start not in dropped for n in m.target.type_names()}
+        )
         mentions = first
         if types:
-            mentions = self.linker.link(spans, table.allowed({"type", "attr", "value"}, types))
+            mentions = self.linker.link(
+                spans, table.allowed({"type", "attr", "value"}, types), exact_first=exact_first
+            )
         out: list[Element] = []
         for mention in mentions:
             _take(taken, mention.start, mention.end)
@@ -143,6 +156,18 @@ class QuestionParser:
                 )
             )
         return out
+
+
+def _han_runs(text: str) -> list[str]:
+    runs: list[str] = []
+    current = ""
+    for ch in text:
+        if has_han(ch):
+            current += ch
+        elif current:
+            runs.append(current)
+            current = ""
+    return [*runs, current] if current else runs
 
 
 def _text(words: list[Word], mark: Mark) -> str:

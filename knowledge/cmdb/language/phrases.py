@@ -7,6 +7,8 @@ after; noun forms ("dependencies of", "hosting", "members of") fix the direction
 
 from __future__ import annotations
 
+from knowledge.cmdb.language import phrases_zh as zh
+
 COMPARATORS: dict[str, str] = {
     ">": ">", "gt": ">", "over": ">", "above": ">", "exceeding": ">", "exceeds": ">",
     "more than": ">", "greater than": ">", "higher than": ">", "bigger than": ">",
@@ -150,3 +152,23 @@ LEVEL_WORDS: dict[str, tuple[str, float]] = {
     "high": (">", 80.0), "hot": (">", 80.0), "heavy": (">", 80.0), "overloaded": (">", 80.0),
     "low": ("<", 20.0), "idle": ("<", 20.0), "light": ("<", 20.0),
 }  # fmt: skip
+
+# The Chinese tables join the English ones: the grammar reads both the same way.
+COMPARATORS.update(zh.COMPARATORS_ZH)
+POST_COMPARATORS.update(zh.POST_COMPARATORS_ZH)
+RELATION_PHRASES.update(zh.RELATION_PHRASES_ZH)
+AGG_WORDS.update(zh.AGG_WORDS_ZH)
+GROUP_WORDS.update(zh.GROUP_WORDS_ZH)
+SORT_WORDS.update(zh.SORT_WORDS_ZH)
+LIMIT_WORDS.update(zh.LIMIT_WORDS_ZH)
+NEGATIONS.update(zh.NEGATIONS_ZH)
+OR_WORDS.update(zh.OR_WORDS_ZH)
+DEPTH_WORDS.update(zh.DEPTH_WORDS_ZH)
+OUTPUT_WORDS.update(zh.OUTPUT_WORDS_ZH)
+SEMANTIC_WORDS.update(zh.SEMANTIC_WORDS_ZH)
+STOP_PHRASES.update(zh.STOP_PHRASES_ZH)
+STOPWORDS = STOPWORDS | zh.STOPWORDS_ZH | zh.AND_WORDS_ZH
+BY_WORDS = frozenset(["by", *zh.BY_WORDS_ZH])
+AND_WORDS = frozenset(["and", *zh.AND_WORDS_ZH])
+RANGE_JOINERS = frozenset(["and", "to", "-", *zh.RANGE_JOINERS_ZH])
+RANGE_TO_ZH = zh.RANGE_TO_ZH

@@ -15,6 +15,9 @@ from agents.tickets.tracking.reader.reader import (
     SlotReader,
     SlotReading,
     best_span,
+    reader_folder,
+    shipped_weights_dir,
+    trained_reader_dir,
     value_text,
 )
 
@@ -32,5 +35,8 @@ __all__ = [
     "best_span",
     "collate",
     "contexts_from",
+    "reader_folder",
+    "shipped_weights_dir",
+    "trained_reader_dir",
     "value_text",
 ]

@@ -25,6 +25,31 @@ from knowledge.encoder import Encoder
 MAX_SPAN_TOKENS = 12
 WEIGHTS_FILE = "reader.safetensors"
 CARD_FILE = "card.json"
+READERS_DIRNAME = "slot-readers"  # <home>/slot-readers/<model folder name>: readers per base
+
+
+def trained_reader_dir(home: Path, encoder: Encoder) -> Path:
+    """Where `opsqkv train slots` puts, and the bot looks for, the reader of a base model."""
+    return home / READERS_DIRNAME / encoder.model_dir.name
+
+
+def reader_folder(encoder: Encoder, explicit: Path | None, home: Path) -> Path | None:
+    """The reader for `encoder`: the one named, the shipped one when it was trained on this
+    base model, else one trained for it under `home`; None when there is none (the tracker
+    then reads without it: a reader over another model's layers would read noise)."""
+    if explicit is not None:
+        return explicit
+    for folder in (shipped_weights_dir(), trained_reader_dir(home, encoder)):
+        if _base_fingerprint(folder) == encoder.fingerprint:
+            return folder
+    return None
+
+
+def _base_fingerprint(folder: Path) -> str | None:
+    try:
+        return str(json.loads((folder / CARD_FILE).read_text())["base_fingerprint"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def shipped_weights_dir() -> Path:
@@ -86,6 +111,13 @@ class SlotReader:
         folder = folder if folder is not None else shipped_weights_dir()
         try:
             card = json.loads((folder / CARD_FILE).read_text())
+            base = card.get("base_fingerprint")
+            if base is not None and base != encoder.fingerprint:
+                raise ModelError(
+                    f"the slot reader in {folder} was trained on another base model "
+                    f"({card.get('base_model', base)}); train one for this model with "
+                    "`opsqkv train slots`, or unset OPSQKV_SLOT_READER"
+                )
             weights = load_file(str(folder / WEIGHTS_FILE))
             net = ReaderNet(layers=int(card["top_layers"]))
             net.load_state_dict({k: v.float() for k, v in weights.items()})
