@@ -162,3 +162,23 @@ def test_template_leads_are_only_for_free_text_slots(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="leads"):
         load_template_file(bad)
+
+
+def test_a_chinese_opening_leaves_the_time_and_its_frame_out_of_the_symptom(bot: OpsBot) -> None:
+    session = _session()
+    bot.handle(session, "payment-api 从 9:30 开始一直报 502", now=NOW)
+    ticket = bot.session(session).ticket  # type: ignore[union-attr]
+    assert ticket is not None
+    symptom = str(ticket.values().get("symptom", ""))
+    assert "502" in symptom and "从" not in symptom and "开始" not in symptom
+
+
+@pytest.mark.parametrize("opening", ["我要报个故障", "session-service，P3，9点20开始的"])
+def test_a_chinese_opening_of_names_and_small_words_is_no_symptom(
+    bot: OpsBot, opening: str
+) -> None:
+    session = _session()
+    bot.handle(session, opening, now=NOW)
+    ticket = bot.session(session).ticket  # type: ignore[union-attr]
+    assert ticket is not None and ticket.template == "incident"
+    assert "symptom" not in ticket.values()

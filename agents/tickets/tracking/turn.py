@@ -204,6 +204,9 @@ def read_spans(
 
 
 _OPENING_MIN_WORDS = 1  # what an opening message says beyond names and small talk
+# Chinese words that carry no content on their own: a run of Han characters that is only
+# these ("我要", "的") or leaves a single character is no symptom.
+_ZH_FILLER = re.compile("[我你您他她它们的了吧呢啊呀要想帮请是个一下在从开始起把给就都也还]")
 _POLITE_END = re.compile(r"[\s,;:.-]*\b(?:please|pls|thanks|thank you)\W*$", re.IGNORECASE)
 _PROBLEM = re.compile(r"\b(?:symptoms?|errors?|failures?|problem)\b", re.IGNORECASE)
 
@@ -244,8 +247,8 @@ def read_opening(
     bare = residual(turn.text, [c.candidate for c in turn.chosen.values()])
     content = [
         w
-        for w in re.findall(r"[a-z0-9']+", without_ticket_request(bare).casefold())
-        if w not in FILLER_WORDS and w not in labels
+        for w in re.findall(rf"[a-z0-9']+|[{HAN}]+", without_ticket_request(bare).casefold())
+        if w not in FILLER_WORDS and w not in labels and _has_content(w)
     ]
     if says_nothing(rest) or len(content) < _OPENING_MIN_WORDS:
         return
@@ -254,6 +257,11 @@ def read_opening(
         return
     located = Candidate(read.value, 0, 0, read.strength)
     turn.chosen[spec.name] = Choice(spec.name, located, read.strength, True, said=str(read.value))
+
+
+def _has_content(word: str) -> bool:
+    """A Latin word counts; a Han run counts when two characters are more than filler."""
+    return not _HAN_START.match(word) or len(_ZH_FILLER.sub("", word)) >= 2
 
 
 _HEADER = re.compile(r"^\s*([^:,;]*)[:,;]\s*")
