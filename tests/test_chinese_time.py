@@ -70,3 +70,13 @@ def test_chinese_time_a_point_in_time_is_not_a_duration() -> None:
     assert [c.value for c in extractor.find("持续了两个小时", CTX).candidates] == ["PT2H"]
     assert extractor.find("半小时前开始的", CTX).candidates == []
     assert extractor.find("10点30分开始", CTX).candidates == []  # the minutes of a clock time
+
+
+@pytest.mark.parametrize("text", ["etl-pipeline 的夜间任务没跑完", "晚间高峰的时候接口变慢"])
+def test_chinese_time_a_nightly_job_is_no_point_in_time(text: str) -> None:
+    found = DatetimeExtractor("past").read(text, CTX)
+    assert not isinstance(found, Candidate), found
+
+
+def test_chinese_time_a_night_part_with_a_day_is_still_a_time() -> None:
+    assert moment("昨天夜间十一点", "past") == "2026-11-24T23:00:00+00:00"

@@ -241,7 +241,7 @@ def read_opening(
         rf"\b(?:the\s+)?(?:{cues})\s*(?::|\bis\b|\bwas\b)\s*(?=,|$)", "", rest, flags=re.I
     )
     rest = _without_header(" ".join(rest.split()), labels | names)
-    rest = _POLITE_END.sub("", rest).strip(" ,;:-.")
+    rest = _POLITE_END.sub("", rest).strip(" ,;:-.，；：。、")
     # What it says beyond the names, the slots' own words and small talk ("for billing",
     # "the service name is api-gateway", "sorry to bother you, could you ...") is no symptom.
     bare = residual(turn.text, [c.candidate for c in turn.chosen.values()])

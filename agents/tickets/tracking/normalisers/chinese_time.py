@@ -35,6 +35,9 @@ _PARTS = {
     "早晨": "morning", "上午": "morning", "中午": "noon", "下午": "afternoon",
     "傍晚": "evening", "晚间": "evening", "晚上": "night", "夜里": "night", "夜间": "night",
 }  # fmt: skip
+# Parts of the day that mostly describe a thing ("夜间任务", "晚间高峰"): a time only with a
+# day or a clock ("昨天夜间", "晚间8点").
+_ATTRIBUTIVE_PARTS = frozenset({"夜间", "晚间"})
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WHICH_WEEK = {"上": "last", "下": "next"}
 
@@ -97,6 +100,8 @@ def _read(m: re.Match[str], now: datetime) -> Reading | None:
             return None
         r.month_day = (int(month), int(dom), None)
     if m.group("part"):
+        if m.group("part") in _ATTRIBUTIVE_PARTS and r == Reading() and not m.group("clock"):
+            return None  # "夜间任务" is a nightly job, not a time
         r.part = _PARTS[m.group("part")]
     if m.group("clock"):
         r.clock = _clock(m, r.part)
