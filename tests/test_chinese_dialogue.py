@@ -182,3 +182,11 @@ def test_a_chinese_opening_of_names_and_small_words_is_no_symptom(
     ticket = bot.session(session).ticket  # type: ignore[union-attr]
     assert ticket is not None and ticket.template == "incident"
     assert "symptom" not in ticket.values()
+
+
+def test_a_plain_chinese_how_to_question_is_answered_from_the_english_runbook(
+    bot: OpsBot,
+) -> None:
+    answer = bot.ask("系统里出现很多僵尸进程怎么办")
+    assert answer.known
+    assert answer.citations and answer.citations[0].source.endswith("zombie-processes.md")

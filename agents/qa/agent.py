@@ -26,6 +26,7 @@ from agents.qa.intent import question_intent, section_bias, section_kind
 from agents.qa.shape import Step, keep_steps, section_steps
 from errors import InputError
 from knowledge.attention import COSINE_SCALE, attend, cosine_matrix, top_k
+from knowledge.glossary import shipped_glossary
 from knowledge.kb import Hit, KnowledgeBase
 from knowledge.keycache import KeyCache
 from knowledge.sentences import split_sentences
@@ -120,7 +121,12 @@ class QAAgent:
         if not question:
             raise InputError('the question is empty; ask something, e.g. "nginx returns 502"')
         hits = self.kb.search(question, k=self.passages)
-        q = query if query is not None else self.kb.encoder.encode_one(question)  # (d,)
+        # The search read a Chinese question with the English words of its ops terms; the
+        # answer's sentences are weighed against the same words (English runbooks).
+        expanded = shipped_glossary().expand(question)
+        if expanded != question or query is None:
+            query = self.kb.encoder.encode_one(expanded)
+        q = query  # (d,)
         # Cheap first look: if no passage is even near the question, skip reading sentences.
         dense = self.kb.search_vector(q, k=1, within=[h.id for h in hits])
         nearest = dense[0].score if dense else 0.0
