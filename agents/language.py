@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 
+from knowledge.sentences import HAN_CHAR
 from state.models import Language
 
 DEFAULT: Language = "en"
 
 # CJK Unified Ideographs, Extension A, Compatibility Ideographs: what Chinese is written in.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A plain word: letters only, not part of a name or a term (payment-api, P2, db-01, a.b, /kb).
 _WORD = re.compile(r"(?<![\w./@-])[A-Za-z]+(?:'[A-Za-z]+)?(?![\w/@-]|\.\w)")
 # Replies that Chinese users type in English too: they say nothing about the language.
@@ -46,7 +46,7 @@ def detect_language(text: str) -> Language | None:
     English: WORDS_MIN plain words (or two, one of them a function word such as "is"),
     outnumbering the Han characters.
     """
-    han = len(_HAN.findall(text))
+    han = len(HAN_CHAR.findall(text))
     words = [w.lower() for w in _WORD.findall(text)]
     plain = [w for w in words if w not in _NEUTRAL]
     if han >= HAN_MIN and han >= len(plain):

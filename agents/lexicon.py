@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from knowledge.sentences import HAN
+from knowledge.sentences import has_han
 
 # Numbers people spell out ("two", "a dozen").
 WORD_NUMBERS = {
@@ -266,12 +266,9 @@ def cue_winner(text: str, cues: Mapping[str, Sequence[str]]) -> str | None:
     Only Chinese text is cued: the cues stand in where the encoder reads Chinese poorly, and
     English keeps the attention it was tuned with.
     """
-    if not _HAN_CHAR.search(text):
+    if not has_han(text):
         return None
     hits = {name: sum(word in text for word in words) for name, words in cues.items()}
     best = max(hits.values(), default=0)
     winners = [name for name, n in hits.items() if n == best]
     return winners[0] if best > 0 and len(winners) == 1 else None
-
-
-_HAN_CHAR = re.compile(f"[{HAN}]")

@@ -18,9 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, field_validator
 
 from errors import ConfigError
-from knowledge.sentences import HAN
-
-_HAS_HAN = re.compile(f"[{HAN}]")
+from knowledge.sentences import has_han
 
 
 class GlossaryEntry(BaseModel):
@@ -36,7 +34,7 @@ class GlossaryEntry(BaseModel):
     def _chinese_terms(cls, terms: list[str]) -> list[str]:
         for term in terms:
             # A single character ("库", "慢") would match inside unrelated words.
-            if len(term) < 2 or not _HAS_HAN.search(term):
+            if len(term) < 2 or not has_han(term):
                 raise ValueError(f"{term!r} is no Chinese term of two or more characters")
         return terms
 
@@ -78,7 +76,7 @@ class Glossary:
 
     def english_for(self, text: str) -> list[str]:
         """The English words of the Chinese terms in `text`, in order, each once."""
-        if self._pattern is None or not _HAS_HAN.search(text):
+        if self._pattern is None or not has_han(text):
             return []
         found = (w for m in self._pattern.finditer(text) for w in self._english[m.group()])
         return list(dict.fromkeys(found))

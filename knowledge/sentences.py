@@ -13,6 +13,14 @@ MAX_TOKENS = 200  # estimated word pieces; leaves room under the encoder's 256 f
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
 # Han characters (CJK ideographs): one word piece each, and no spaces between sentences.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_CHAR = re.compile(f"[{HAN}]")
+
+
+def has_han(text: str) -> bool:
+    """Whether `text` holds a Han character: the one test of "this is Chinese text"."""
+    return HAN_CHAR.search(text) is not None
+
+
 _TOKEN = re.compile(rf"[{HAN}]|[^\W{HAN}]+|[^\w\s]")
 _BREAKS = re.compile(r"(?<= )|(?<=[，。！？；：、])")  # where a line too long may be cut
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from agents.lexicon import cue_winner
 from agents.routing.router import AgentCard
-from knowledge.sentences import HAN
+from knowledge.sentences import has_han
 
 _HOW_TO = re.compile(
     r"(^\s*(how(?!\s+(many|much|big|old|long))|why|what now|any guidance|steps? to|troubleshoot\w*|explain|is there a runbook)\b)"
@@ -55,7 +55,6 @@ _TICKET_NOUNS = ("incident", "request", "access", "ticket", "outage")
 _NOUN_RATIO = 85.0
 CUE_BIAS = 3.0  # in scaled-score units: a matching cue multiplies the agent's share by ~e²
 ZH_CUE_WEIGHT = 4.0  # Chinese cues outweigh any attention share (see message_prior)
-_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 def _respelled(text: str) -> str:
@@ -92,7 +91,7 @@ def asks_how_to(text: str) -> bool:
     if _HOW_TO.search(text) or _HOW_TO_ZH.search(text):
         return True
     # A Chinese message ending in a question mark asks something ("…报 No space left??").
-    return bool(_HAN_CHAR.search(text)) and text.rstrip().endswith(("?", "？"))
+    return has_han(text) and text.rstrip().endswith(("?", "？"))
 
 
 def cue_prior(text: str, cards: Sequence[AgentCard]) -> dict[str, float]:
@@ -125,6 +124,6 @@ def message_prior(text: str, cards: Sequence[AgentCard]) -> dict[str, float]:
     prior = route_prior(text)
     if "qa" not in prior:
         prior |= cue_prior(text, cards)
-    if _HAN_CHAR.search(text):
+    if has_han(text):
         prior = {agent: bias * ZH_CUE_WEIGHT for agent, bias in prior.items()}
     return prior

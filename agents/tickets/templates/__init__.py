@@ -6,7 +6,6 @@ adds more, and a user template with a shipped name replaces the shipped one.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agents.tickets.durations import parse_duration
 from errors import ConfigError
+from knowledge.sentences import has_han
 from state.models import Language
 
 SlotType = Literal[
@@ -23,7 +23,6 @@ SlotType = Literal[
 ]  # fmt: skip
 ENTITY_TYPES = ("host", "service")
 SHIPPED_DIR = Path(__file__).parent  # the YAML files sit beside this module
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 # Words in another language than English, by language: `prompts: {zh: 哪个服务受影响？}`.
 # English is the plain field (`prompt`, `title`); a language without an entry falls back.
@@ -137,7 +136,7 @@ class SlotSpec(_Spec):
             return self.label
         named = self.labels.get(language)
         if named is None and language == "zh":
-            named = next((a for a in self.aliases if _HAN.search(a)), None)
+            named = next((a for a in self.aliases if has_han(a)), None)
         return named or self.label
 
     def ask_in(self, language: Language) -> str:

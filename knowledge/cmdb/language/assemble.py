@@ -7,7 +7,6 @@ named nearest to it. Anything left over is reported as not understood.
 
 from __future__ import annotations
 
-from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.conditions import apply_values
 from knowledge.cmdb.language.elements import Element, State
 from knowledge.cmdb.language.grammar import Mark
@@ -18,6 +17,7 @@ from knowledge.cmdb.language.phrases_zh import DEMONSTRATIVES_ZH
 from knowledge.cmdb.models import CMDBQuery, Condition, Hop
 from knowledge.cmdb.results import Link, Parsed
 from knowledge.cmdb.schema import Schema
+from knowledge.sentences import has_han
 
 NEG_GLUE = {"in", "on", "at", "the", "from", "a", "an", "running", "is", "are", "be", *STOP_PHRASES,
             "的", "在", "是", "于", "里", "位于", "处于"}  # fmt: skip

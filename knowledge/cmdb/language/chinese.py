@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 
+from knowledge.sentences import HAN_CHAR, has_han
+
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
           "七": 7, "八": 8, "九": 9}  # fmt: skip
 TENS = {"十": 10, "百": 100, "千": 1000}
@@ -18,13 +20,8 @@ MAX_PHRASE = 8  # characters; the longest phrase the tables hold is shorter
 
 
 def is_han(ch: str) -> bool:
-    """A CJK ideograph (the basic block and extension A)."""
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
-def has_han(text: str) -> bool:
-    """True when `text` holds at least one Han character."""
-    return any(is_han(ch) for ch in text)
+    """A CJK ideograph."""
+    return HAN_CHAR.match(ch) is not None
 
 
 def halfwidth(text: str) -> str:

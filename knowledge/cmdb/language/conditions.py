@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.keys import Target
 from knowledge.cmdb.language.phrases import AND_WORDS
 from knowledge.cmdb.models import CMDBQuery, Condition
+from knowledge.sentences import has_han
 
 if TYPE_CHECKING:
     from knowledge.cmdb.language.elements import Element

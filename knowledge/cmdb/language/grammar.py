@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from knowledge.cmdb.language import lexicon_zh
-from knowledge.cmdb.language.chinese import halfwidth, has_han, is_han, segment
+from knowledge.cmdb.language.chinese import halfwidth, is_han, segment
 from knowledge.cmdb.language.lexicon import UNIT_WORDS
 from knowledge.cmdb.language.phrases import (
     AGG_WORDS,
@@ -33,9 +33,10 @@ from knowledge.cmdb.language.phrases import (
     STOP_PHRASES,
     STOPWORDS,
 )
+from knowledge.sentences import HAN, has_han
 
 _TOKEN = re.compile(r"[<>]=?|!=|==|=|,|[≥≤]|[\w][\w.\-/:'%+]*[\w%+]|[\w%]")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_HAN_RUN = re.compile(f"[{HAN}]+")
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(?:-?([a-z%]+))?\+?$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)([a-z%]+)?$")
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import torch
 
 from knowledge.attention import COSINE_SCALE, attend_selected, scaled_scores, top_k
-from knowledge.cmdb.language.chinese import has_han, join_words
+from knowledge.cmdb.language.chinese import join_words
 from knowledge.cmdb.language.keys import KeyTable, Mask, Target
 from knowledge.encoder import Encoder
+from knowledge.sentences import has_han
 
 ACCEPT = 0.80  # cosine a span needs to link to a term
 ACCEPT_CODED = 0.90  # spans with digits (sh1, web-999) must be near-exact: names are precise

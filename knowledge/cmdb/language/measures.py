@@ -7,7 +7,6 @@ attribute keys picks among them.
 
 from __future__ import annotations
 
-from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.elements import Element, State
 from knowledge.cmdb.language.keys import Target
 from knowledge.cmdb.language.lexicon import UNIT_TEXT, convert, unit_fits
@@ -17,6 +16,7 @@ from knowledge.cmdb.language.phrases_zh import SUPERLATIVE_PREFIX_ZH
 from knowledge.cmdb.models import Condition, SortSpec
 from knowledge.cmdb.results import Link
 from knowledge.cmdb.schema import Schema
+from knowledge.sentences import has_han
 
 # fmt: off
 BEFORE_GLUE = {"with", "whose", "where", "having", "has", "have", "is", "are", "at", "of", "its",

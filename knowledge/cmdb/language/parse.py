@@ -8,12 +8,12 @@ import itertools
 from collections.abc import Callable
 
 from knowledge.cmdb.language.assemble import assemble
-from knowledge.cmdb.language.chinese import has_han
 from knowledge.cmdb.language.elements import Element, Entity
 from knowledge.cmdb.language.grammar import CHINESE_WORDS, Mark, Word, scan, tokenize
 from knowledge.cmdb.language.linking import Linker, candidate_spans
 from knowledge.cmdb.results import Parsed
 from knowledge.cmdb.schema import Schema
+from knowledge.sentences import has_han
 
 FindItems = Callable[[list[str]], list[tuple[int, str, str, str]]]  # names -> (rid,id,type,name)
 FindIdentifier = Callable[[str], list[str]]  # a word -> identifier attributes holding it

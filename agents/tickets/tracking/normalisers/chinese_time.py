@@ -19,7 +19,7 @@ from agents.tickets.durations import (
     chinese_seconds,
 )
 from agents.tickets.tracking.normalisers.time_of_day import Reading, hour_24
-from knowledge.sentences import HAN
+from knowledge.sentences import has_han
 
 _DAYS = {
     "大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "明日": 1,
@@ -57,17 +57,16 @@ _PHRASE = re.compile(
     rf"(?P<clock>(?P<h>{_NUM})\s*[点點时](?:\s*(?P<quarter>一刻|三刻)|\s*(?P<halfpast>半)"
     rf"|\s*(?P<m>{_NUM})\s*分?)?钟?|(?P<hh>\d{{1,2}})[:：](?P<mm>\d{{2}}))?"
 )
-_HAN = re.compile(f"[{HAN}]")
 
 
 def chinese_phrases(text: str, now: datetime) -> list[tuple[int, int, Reading]]:
     """(start, end, reading) of every Chinese time phrase in `text`."""
-    if not _HAN.search(text):
+    if not has_han(text):
         return []  # English turns skip the phrase scan (it tries every position)
     out: list[tuple[int, int, Reading]] = []
     for m in _PHRASE.finditer(text):
         said = m.group(0)
-        if not said.strip() or not _HAN.search(said):
+        if not said.strip() or not has_han(said):
             continue
         reading = _read(m, now)
         if reading is not None:
